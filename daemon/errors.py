@@ -1,0 +1,28 @@
+"""The error family that the one error boundary (the `tapeop` command line) turns into
+`error: ...` plus a hint. Everything a user can cause is an `AppError`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AppError(Exception):
+    """An error a user can act on: a one-line message and a hint."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class ParseError(AppError):
+    """A session file that cannot be read, naming the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str, hint: str = "") -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}", hint or "the file was not ingested")
+
+
+class WriteError(AppError):
+    """A session that cannot be written in the asked format."""

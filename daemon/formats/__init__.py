@@ -1,0 +1,20 @@
+"""One reader per DAW format, each `path -> Session`; `read_session` picks one by file name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from daemon.errors import ParseError
+from daemon.formats.dawproject import read_dawproject
+from daemon.model import Session
+
+READERS = {".dawproject": read_dawproject, ".xml": read_dawproject}
+
+
+def read_session(path: str | Path, name: str | None = None) -> Session:
+    """Read any supported session file; a file of no known format is a ParseError."""
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ParseError(path, f"not a session file tapeop reads (suffix {path.suffix or '(none)'!r})")
+    return reader(path, name=name)

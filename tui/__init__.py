@@ -1,0 +1,1 @@
+"""The Textual terminal UI (`tapeop ask`). Nothing else imports it."""
