@@ -64,6 +64,9 @@ class Change:
             if presence == "removed":
                 return f"{subject}: {what} removed (was {_fmt(self.before, self.unit)})"
             return f"{subject}: {what} {_fmt(self.before, self.unit)} -> {_fmt(self.after, self.unit)}"
+        if self.type == "session-started":
+            tracks = (self.after or {}).get("tracks", [])
+            return f"session started with {len(tracks)} track(s): {', '.join(tracks[:8])}{' ...' if len(tracks) > 8 else ''}"
         if self.type == "track-renamed":
             return f"track renamed {self.before!r} -> {self.after!r}"
         if self.type == "device-toggled":

@@ -291,7 +291,7 @@ def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], ou
     for field_name, unit in (("volume_db", "dB"), ("pan", "pan"), ("mute", None), ("solo", None), ("audio_channels", None)):
         before, after = getattr(ca, field_name), getattr(cb, field_name)
         if not close(before, after, unit):
-            param(field_name, before, after, unit)
+            param(field_name, before, after, "dB" if unit == "dB" else None)
     output = renames.get(ca.output, ca.output) if ca.output is not None else None
     if output != cb.output:
         param("output", output, cb.output)
@@ -325,7 +325,7 @@ def _sends(old: tuple[Send, ...], new: tuple[Send, ...], renames: dict[str, str]
             x, y = getattr(before, field_name), getattr(send, field_name)
             if not close(x, y, unit):
                 out.append(
-                    Change("parameter-changed", track=track, parameter=f"send.{send.target}.{field_name}", before=x, after=y, unit=unit, where={**where, "send": i})
+                    Change("parameter-changed", track=track, parameter=f"send.{send.target}.{field_name}", before=x, after=y, unit="dB" if unit == "dB" else None, where={**where, "send": i})
                 )
 
 

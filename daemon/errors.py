@@ -21,7 +21,7 @@ class ParseError(AppError):
     def __init__(self, path: str | Path, reason: str, hint: str = "") -> None:
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{self.path}: {reason}", hint or "the file was not ingested")
+        super().__init__(f"{self.path}: {reason}", hint or "check that it is a complete session file as a DAW saved it")
 
 
 class WriteError(AppError):
