@@ -67,7 +67,7 @@ def apply_changes(old: Session, changes: list[Change]) -> Session:
     inserts: list[tuple[int, Change]] = [
         (c.where["new"], c) for c in changes if c.type in ("track-added", "track-moved")
     ]
-    for index in detached:
+    for index in sorted(detached, reverse=True):  # children before their groups
         _detach(slots[index], top)
     added: dict[int, _Slot] = {}
     for new_index, change in sorted(inserts, key=lambda item: item[0]):
@@ -91,9 +91,7 @@ def _slot(track: Track, renames: dict[str, str]) -> _Slot:
     channel = track.channel
     if channel.output in renames:
         channel = replace(channel, output=renames[channel.output])
-    sends: list[Send | None] = [
-        replace(s, target=renames.get(s.target, s.target)) for s in track.sends
-    ]
+    sends: list[Send | None] = [replace(s, target=renames.get(s.target, s.target)) for s in track.sends]
     lanes = {}
     for lane in track.automation:
         device, target = lane_key(lane, renames)
@@ -165,7 +163,9 @@ def _apply_to_slot(slot: _Slot, c: Change) -> None:
             slot.lanes.pop(key, None)
         else:
             points = tuple((float(x), float(y)) for x, y in c.after)
-            slot.lanes[key] = AutomationLane(c.parameter or "", c.device, points, c.where.get("interpolation") or "linear")
+            slot.lanes[key] = AutomationLane(
+                c.parameter or "", c.device, points, c.where.get("interpolation") or "linear"
+            )
     elif t == "clip-added":
         slot.new_clips.append(clip_from_dict(c.after))
     elif t == "clip-removed":
@@ -207,7 +207,7 @@ def _device_param(slot: _Slot, c: Change) -> None:
 
 def _freeze(slot: _Slot) -> Track:
     chain: list[Device] = [d for i, d in enumerate(slot.devices) if d is not None and i not in slot.moved_devices]
-    inserts = [(j, d) for j, d in slot.added_devices]
+    inserts: list[tuple[int, Device | None]] = [(j, d) for j, d in slot.added_devices]
     inserts += [(j, slot.devices[i]) for i, j in slot.moved_devices.items() if slot.devices[i] is not None]
     for j, device in sorted(inserts, key=lambda item: item[0]):
         assert device is not None

@@ -20,6 +20,7 @@ from daemon.changes import Change
 from daemon.diff import diff
 from daemon.errors import AppError
 from daemon.formats import read_session
+from daemon.model import Session
 
 
 def _print_changes(changes: list[Change], as_json: bool) -> None:
@@ -51,7 +52,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="tapeop-demo-") as tmp:
         saves = simulate_archive(Path(tmp), songs=args.songs, saves=args.saves, seed=args.seed)
         print(f"Simulated {args.songs} songs, {len(saves)} saves, written as .dawproject files in {tmp}\n")
-        previous = {}
+        previous: dict[str, Session] = {}
         found = meant = 0
         for save in saves:
             session = read_session(save.path, name=save.song)
@@ -63,7 +64,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 meant += 1
                 hit = any(c.track == intent.track and c.parameter == intent.parameter for c in changes)
                 found += hit
-                print(f"    the engineer meant: {intent.track} {intent.parameter} ({intent.reason}){'' if hit else '  <- NOT FOUND'}")
+                print(
+                    f"    the engineer meant: {intent.track} {intent.parameter} ({intent.reason}){'' if hit else '  <- NOT FOUND'}"
+                )
     elapsed = time.perf_counter() - started
     print(f"\n{found} of {meant} intended moves found in the files, in {elapsed:.1f} s.")
     return 0 if found == meant else 1

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.changes import Change
-from daemon.model import AutomationLane, Clip, Device, ParamValue, Send, Session, Track, unit_of
+from daemon.model import AutomationLane, Clip, Device, Send, Session, Track, unit_of
 from daemon.serialize import clip_to_dict, device_to_dict, lane_to_dict, send_to_dict, track_to_dict
 
 DB_TOLERANCE = 1e-3
@@ -96,7 +96,9 @@ def diff(old: Session | None, new: Session) -> list[Change]:
 # -- session level ---------------------------------------------------------------------------
 def _session_level(old: Session, new: Session, out: list[Change]) -> None:
     if not close(old.tempo_bpm, new.tempo_bpm):
-        out.append(Change("tempo-changed", parameter="tempo_bpm", before=old.tempo_bpm, after=new.tempo_bpm, unit="BPM"))
+        out.append(
+            Change("tempo-changed", parameter="tempo_bpm", before=old.tempo_bpm, after=new.tempo_bpm, unit="BPM")
+        )
     if old.time_signature != new.time_signature:
         out.append(
             Change(
@@ -210,7 +212,9 @@ def _structure(old_nodes: list[_Node], new_nodes: list[_Node], pairs: dict[int, 
     for node in old_nodes:
         if node.index not in matched_old:
             out.append(
-                Change("track-removed", track=node.track.name, before={"role": node.track.role}, where={"old": node.index})
+                Change(
+                    "track-removed", track=node.track.name, before={"role": node.track.role}, where={"old": node.index}
+                )
             )
     for n_index, o_index in sorted(pairs.items()):
         before, after = old_nodes[o_index].track.name, new_nodes[n_index].track.name
@@ -225,9 +229,18 @@ def _structure(old_nodes: list[_Node], new_nodes: list[_Node], pairs: dict[int, 
         elif node.index in moved:
             o = old_nodes[pairs[node.index]]
             old_place = {"parent": old_nodes[o.parent].track.name if o.parent is not None else None, "index": o.sibling}
-            new_place = {"parent": new_nodes[node.parent].track.name if node.parent is not None else None, "index": node.sibling}
+            new_place = {
+                "parent": new_nodes[node.parent].track.name if node.parent is not None else None,
+                "index": node.sibling,
+            }
             out.append(
-                Change("track-moved", track=node.track.name, before=old_place, after=new_place, where={**place, "old": o.index})
+                Change(
+                    "track-moved",
+                    track=node.track.name,
+                    before=old_place,
+                    after=new_place,
+                    where={**place, "old": o.index},
+                )
             )
 
 
@@ -278,9 +291,20 @@ def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], ou
     name = b.name
     where = {"old": o_index}
 
-    def param(parameter: str, before: Any, after: Any, unit: str | None = None, device: str | None = None, **extra: Any) -> None:
+    def param(
+        parameter: str, before: Any, after: Any, unit: str | None = None, device: str | None = None, **extra: Any
+    ) -> None:
         out.append(
-            Change("parameter-changed", track=name, device=device, parameter=parameter, before=before, after=after, unit=unit, where={**where, **extra})
+            Change(
+                "parameter-changed",
+                track=name,
+                device=device,
+                parameter=parameter,
+                before=before,
+                after=after,
+                unit=unit,
+                where={**where, **extra},
+            )
         )
 
     if a.role != b.role:
@@ -288,7 +312,13 @@ def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], ou
     if a.content_types != b.content_types:
         param("content_types", list(a.content_types), list(b.content_types))
     ca, cb = a.channel, b.channel
-    for field_name, unit in (("volume_db", "dB"), ("pan", "pan"), ("mute", None), ("solo", None), ("audio_channels", None)):
+    for field_name, unit in (
+        ("volume_db", "dB"),
+        ("pan", "pan"),
+        ("mute", None),
+        ("solo", None),
+        ("audio_channels", None),
+    ):
         before, after = getattr(ca, field_name), getattr(cb, field_name)
         if not close(before, after, unit):
             param(field_name, before, after, "dB" if unit == "dB" else None)
@@ -306,26 +336,61 @@ def _mapped_send(send: Send, renames: dict[str, str]) -> Send:
     return send if target == send.target else Send(target, send.level_db, send.pre_fader, send.enabled, send.pan)
 
 
-def _sends(old: tuple[Send, ...], new: tuple[Send, ...], renames: dict[str, str], track: str, where: dict[str, Any], out: list[Change]) -> None:
+def _sends(
+    old: tuple[Send, ...],
+    new: tuple[Send, ...],
+    renames: dict[str, str],
+    track: str,
+    where: dict[str, Any],
+    out: list[Change],
+) -> None:
     mapped = [_mapped_send(s, renames) for s in old]
-    pairs = _match(
-        mapped, list(new), (lambda s: (s.target, s.pre_fader), lambda s: s.target)
-    )
+    pairs = _match(mapped, list(new), (lambda s: (s.target, s.pre_fader), lambda s: s.target))
     matched_old = set(pairs.values())
     for i, send in enumerate(mapped):
         if i not in matched_old:
-            out.append(Change("send-removed", track=track, parameter=f"send.{send.target}", before=send_to_dict(send), where={**where, "send": i}))
+            out.append(
+                Change(
+                    "send-removed",
+                    track=track,
+                    parameter=f"send.{send.target}",
+                    before=send_to_dict(send),
+                    where={**where, "send": i},
+                )
+            )
     for j, send in enumerate(new):
         if j not in pairs:
-            out.append(Change("send-added", track=track, parameter=f"send.{send.target}", after=send_to_dict(send), where=dict(where)))
+            out.append(
+                Change(
+                    "send-added",
+                    track=track,
+                    parameter=f"send.{send.target}",
+                    after=send_to_dict(send),
+                    where=dict(where),
+                )
+            )
             continue
         i = pairs[j]
         before = mapped[i]
-        for field_name, unit in (("target", None), ("level_db", "dB"), ("enabled", None), ("pre_fader", None), ("pan", "pan")):
+        for field_name, unit in (
+            ("target", None),
+            ("level_db", "dB"),
+            ("enabled", None),
+            ("pre_fader", None),
+            ("pan", "pan"),
+        ):
             x, y = getattr(before, field_name), getattr(send, field_name)
             if not close(x, y, unit):
                 out.append(
-                    Change("parameter-changed", track=track, parameter=f"send.{send.target}.{field_name}", before=x, after=y, unit="dB" if unit == "dB" else None, where={**where, "send": i})
+                    Change(
+                        "parameter-changed",
+                        track=track,
+                        parameter=f"send.{send.target}.{field_name}",
+                        before=x,
+                        after=y,
+                        unit="dB" if unit == "dB" else None,
+                        where={**where, "send": i},
+                    )
                 )
 
 
@@ -350,7 +415,9 @@ def _match(old: list[Any], new: list[Any], keys: tuple[Any, ...]) -> dict[int, i
     return pairs
 
 
-def _devices(old: tuple[Device, ...], new: tuple[Device, ...], track: str, where: dict[str, Any], out: list[Change]) -> None:
+def _devices(
+    old: tuple[Device, ...], new: tuple[Device, ...], track: str, where: dict[str, Any], out: list[Change]
+) -> None:
     pairs = _match(
         list(old),
         list(new),
@@ -364,30 +431,82 @@ def _devices(old: tuple[Device, ...], new: tuple[Device, ...], track: str, where
     for i, device in enumerate(old):
         if i not in matched_old:
             out.append(
-                Change("device-removed", track=track, device=device.name, before={"kind": device.kind, "index": i}, where={**where, "device": i})
+                Change(
+                    "device-removed",
+                    track=track,
+                    device=device.name,
+                    before={"kind": device.kind, "index": i},
+                    where={**where, "device": i},
+                )
             )
     keep = longest_increasing([pairs[j] for j in sorted(pairs)])
     ordered = sorted(pairs)
     moved = {ordered[k] for k in range(len(ordered)) if k not in keep}
     for j, device in enumerate(new):
         if j not in pairs:
-            out.append(Change("device-added", track=track, device=device.name, after=device_to_dict(device), where={**where, "index": j}))
+            out.append(
+                Change(
+                    "device-added",
+                    track=track,
+                    device=device.name,
+                    after=device_to_dict(device),
+                    where={**where, "index": j},
+                )
+            )
             continue
         i = pairs[j]
         if j in moved:
-            out.append(Change("device-moved", track=track, device=device.name, before=i, after=j, where={**where, "device": i, "index": j}))
+            out.append(
+                Change(
+                    "device-moved",
+                    track=track,
+                    device=device.name,
+                    before=i,
+                    after=j,
+                    where={**where, "device": i, "index": j},
+                )
+            )
         _device_details(old[i], device, track, {**where, "device": i}, out)
 
 
 def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out: list[Change]) -> None:
     if a.enabled != b.enabled:
-        out.append(Change("device-toggled", track=track, device=b.name, parameter="enabled", before=a.enabled, after=b.enabled, where=where))
+        out.append(
+            Change(
+                "device-toggled",
+                track=track,
+                device=b.name,
+                parameter="enabled",
+                before=a.enabled,
+                after=b.enabled,
+                where=where,
+            )
+        )
     if a.state_sha256 != b.state_sha256:
-        out.append(Change("plugin-state-changed", track=track, device=b.name, before=a.state_sha256, after=b.state_sha256, where=where))
+        out.append(
+            Change(
+                "plugin-state-changed",
+                track=track,
+                device=b.name,
+                before=a.state_sha256,
+                after=b.state_sha256,
+                where=where,
+            )
+        )
     for field_name in ("format", "plugin_id", "vendor", "role"):
-        x, y = getattr(a, field_name), getattr(b, field_name)
-        if x != y:
-            out.append(Change("parameter-changed", track=track, device=b.name, parameter=f"device.{field_name}", before=x, after=y, where=where))
+        old_value, new_value = getattr(a, field_name), getattr(b, field_name)
+        if old_value != new_value:
+            out.append(
+                Change(
+                    "parameter-changed",
+                    track=track,
+                    device=b.name,
+                    parameter=f"device.{field_name}",
+                    before=old_value,
+                    after=new_value,
+                    where=where,
+                )
+            )
     pa, pb = a.param_dict, b.param_dict
     if a.params == b.params:
         return
@@ -399,11 +518,19 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
             presence = None
         else:
             presence = "added" if term in pb else "removed"
-        x: ParamValue = pa.get(term)
-        y: ParamValue = pb.get(term)
+        x, y = pa.get(term), pb.get(term)
         extra = {"presence": presence} if presence else {}
         out.append(
-            Change("parameter-changed", track=track, device=b.name, parameter=term, before=x, after=y, unit=unit or None, where={**where, **extra})
+            Change(
+                "parameter-changed",
+                track=track,
+                device=b.name,
+                parameter=term,
+                before=x,
+                after=y,
+                unit=unit or None,
+                where={**where, **extra},
+            )
         )
 
 
@@ -416,7 +543,12 @@ def lane_key(lane: AutomationLane, renames: dict[str, str]) -> tuple[str, str]:
 
 
 def _automation(
-    old: tuple[AutomationLane, ...], new: tuple[AutomationLane, ...], renames: dict[str, str], track: str, where: dict[str, Any], out: list[Change]
+    old: tuple[AutomationLane, ...],
+    new: tuple[AutomationLane, ...],
+    renames: dict[str, str],
+    track: str,
+    where: dict[str, Any],
+    out: list[Change],
 ) -> None:
     before = {lane_key(lane, renames): lane for lane in old}
     after = {lane.key: lane for lane in new}
@@ -424,7 +556,12 @@ def _automation(
         x, y = before.get(key), after.get(key)
         unit = unit_of(key[1])
         tolerance = "pan" if key[1].endswith("pan") else unit
-        if x is not None and y is not None and x.interpolation == y.interpolation and _points_close(x.points, y.points, tolerance):
+        if (
+            x is not None
+            and y is not None
+            and x.interpolation == y.interpolation
+            and _points_close(x.points, y.points, tolerance)
+        ):
             continue
         out.append(
             Change(
@@ -449,10 +586,20 @@ def _clips(old: tuple[Clip, ...], new: tuple[Clip, ...], track: str, where: dict
     matched_old = set(pairs.values())
     for i, clip in enumerate(old):
         if i not in matched_old:
-            out.append(Change("clip-removed", track=track, parameter=clip.file, before=clip_to_dict(clip), where={**where, "clip": i}))
+            out.append(
+                Change(
+                    "clip-removed",
+                    track=track,
+                    parameter=clip.file,
+                    before=clip_to_dict(clip),
+                    where={**where, "clip": i},
+                )
+            )
     for j, clip in enumerate(new):
         if j not in pairs:
-            out.append(Change("clip-added", track=track, parameter=clip.file, after=clip_to_dict(clip), where=dict(where)))
+            out.append(
+                Change("clip-added", track=track, parameter=clip.file, after=clip_to_dict(clip), where=dict(where))
+            )
             continue
         i = pairs[j]
         x, y = clip_to_dict(old[i]), clip_to_dict(clip)

@@ -22,28 +22,62 @@ _CHANGE_FIELDS = ("track", "device", "parameter", "before", "after", "unit", "wh
 EVENT_TYPES: dict[str, EventType] = {
     e.name: e
     for e in (
-        EventType("session-saved", "a save was accepted: its version, file, sha256, save time and number of changes", ("version", "file", "sha256", "saved_at", "changes")),
+        EventType(
+            "session-saved",
+            "a save was accepted: its version, file, sha256, save time and number of changes",
+            ("version", "file", "sha256", "saved_at", "changes"),
+        ),
         EventType("session-started", "the first save of a session: its tracks, tempo and application", ("after",)),
-        EventType("track-added", "a track appeared; `after` holds it whole, `where` its group and position", _CHANGE_FIELDS),
+        EventType(
+            "track-added", "a track appeared; `after` holds it whole, `where` its group and position", _CHANGE_FIELDS
+        ),
         EventType("track-removed", "a track is gone", _CHANGE_FIELDS),
         EventType("track-renamed", "a track changed name; before and after are the names", _CHANGE_FIELDS),
-        EventType("track-moved", "a track changed group or order; before and after are {parent, index}", _CHANGE_FIELDS, added=True),
-        EventType("parameter-changed", "a channel, send, device or session setting changed, in standard units", _CHANGE_FIELDS),
-        EventType("device-added", "a device was inserted; `after` holds it whole, `where.index` its slot", _CHANGE_FIELDS),
+        EventType(
+            "track-moved",
+            "a track changed group or order; before and after are {parent, index}",
+            _CHANGE_FIELDS,
+            added=True,
+        ),
+        EventType(
+            "parameter-changed", "a channel, send, device or session setting changed, in standard units", _CHANGE_FIELDS
+        ),
+        EventType(
+            "device-added", "a device was inserted; `after` holds it whole, `where.index` its slot", _CHANGE_FIELDS
+        ),
         EventType("device-removed", "a device was taken out of the chain", _CHANGE_FIELDS),
         EventType("device-toggled", "a device was switched on or bypassed", _CHANGE_FIELDS),
         EventType("device-moved", "a device moved in the chain; before and after are slot indices", _CHANGE_FIELDS),
-        EventType("plugin-state-changed", "the opaque state of a plug-in changed (sha256 before and after)", _CHANGE_FIELDS),
+        EventType(
+            "plugin-state-changed", "the opaque state of a plug-in changed (sha256 before and after)", _CHANGE_FIELDS
+        ),
         EventType("send-added", "a send appeared; `after` holds it whole", _CHANGE_FIELDS),
         EventType("send-removed", "a send is gone", _CHANGE_FIELDS),
-        EventType("automation-changed", "an automation lane was added, removed or edited; before and after are [time, value] points", _CHANGE_FIELDS),
+        EventType(
+            "automation-changed",
+            "an automation lane was added, removed or edited; before and after are [time, value] points",
+            _CHANGE_FIELDS,
+        ),
         EventType("clip-added", "an audio clip appeared; `after` holds it whole", _CHANGE_FIELDS),
         EventType("clip-removed", "an audio clip is gone", _CHANGE_FIELDS),
-        EventType("clip-changed", "an audio clip moved, was trimmed, faded or changed gain; before and after hold the changed fields", _CHANGE_FIELDS),
+        EventType(
+            "clip-changed",
+            "an audio clip moved, was trimmed, faded or changed gain; before and after hold the changed fields",
+            _CHANGE_FIELDS,
+        ),
         EventType("tempo-changed", "the tempo (tempo_bpm) or the time signature changed", _CHANGE_FIELDS),
-        EventType("markers-changed", "the arrangement markers changed; before and after are [name, time] lists", _CHANGE_FIELDS, added=True),
+        EventType(
+            "markers-changed",
+            "the arrangement markers changed; before and after are [name, time] lists",
+            _CHANGE_FIELDS,
+            added=True,
+        ),
         EventType("save-rejected", "a session file could not be read: the file and the reason", ("file", "reason")),
-        EventType("change-justified", "a change has an objective reason", ("refers_to", "rule", "reason", "confidence", "evidence")),
+        EventType(
+            "change-justified",
+            "a change has an objective reason",
+            ("refers_to", "rule", "reason", "confidence", "evidence"),
+        ),
         EventType("change-unexplained", "no rule explains a change: it becomes a question", ("refers_to",)),
         EventType("question-asked", "the engineer was asked about a change", ("refers_to",)),
         EventType("question-answered", "the engineer answered a question", ("refers_to",)),

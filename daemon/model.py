@@ -223,9 +223,7 @@ class Session:
         raise KeyError(name)
 
 
-def _walk(
-    tracks: tuple[Track, ...], parents: tuple[str, ...]
-) -> Iterator[tuple[tuple[str, ...], Track]]:
+def _walk(tracks: tuple[Track, ...], parents: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Track]]:
     for track in tracks:
         yield parents, track
         yield from _walk(track.children, (*parents, track.name))

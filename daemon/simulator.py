@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from daemon.formats.dawproject_writer import write_dawproject
 from daemon.model import Channel, Clip, Device, Send, Session, Track, canonical_params
@@ -76,17 +77,29 @@ def first_session(song: str, rng: random.Random) -> Session:
                 clips=(Clip(file=f"audio/{song} {name}.wav", position=0.0, duration=128.0, name=name),),
             )
         )
-    verb = Track(name="Verb", role="return", content_types=("audio",), channel=Channel(volume_db=-6.0, output="Mix Bus"))
+    verb = Track(
+        name="Verb", role="return", content_types=("audio",), channel=Channel(volume_db=-6.0, output="Mix Bus")
+    )
     bus = Track(name="Mix Bus", role="group", content_types=("tracks",), channel=Channel(output="Master"))
     master = Track(name="Master", role="master", content_types=("audio",))
-    return Session(name=song, application="tapeop simulator", application_version="1", tempo_bpm=float(rng.choice([92, 108, 120, 128])), time_signature=(4, 4), tracks=(*tracks, verb, bus, master))
+    return Session(
+        name=song,
+        application="tapeop simulator",
+        application_version="1",
+        tempo_bpm=float(rng.choice([92, 108, 120, 128])),
+        time_signature=(4, 4),
+        tracks=(*tracks, verb, bus, master),
+    )
 
 
 Move = Callable[[Session, random.Random], tuple[Session, Intent]]
 
 
-def _set_channel(session: Session, name: str, **values: object) -> Session:
-    return replace(session, tracks=tuple(replace(t, channel=replace(t.channel, **values)) if t.name == name else t for t in session.tracks))
+def _set_channel(session: Session, name: str, **values: Any) -> Session:
+    return replace(
+        session,
+        tracks=tuple(replace(t, channel=replace(t.channel, **values)) if t.name == name else t for t in session.tracks),
+    )
 
 
 def _set_param(session: Session, track: str, device: str, term: str, value: object) -> Session:
@@ -114,13 +127,17 @@ def move_high_pass(session: Session, rng: random.Random) -> tuple[Session, Inten
     lowest = {"Bass DI": 41.2, "Gtr L": 82.4, "Gtr R": 82.4, "Lead Vox": 110.0}[track]
     before = session.track(track).devices[0].param("eq.band1.freq_hz")
     after = round(lowest * 0.9, 1)
-    return _set_param(session, track, "EQ", "eq.band1.freq_hz", after), Intent(track, "eq.band1.freq_hz", before, after, "de-guffing", "EQ")
+    return _set_param(session, track, "EQ", "eq.band1.freq_hz", after), Intent(
+        track, "eq.band1.freq_hz", before, after, "de-guffing", "EQ"
+    )
 
 
 def cut_boxiness(session: Session, rng: random.Random) -> tuple[Session, Intent]:
     before = session.track("Kick").devices[0].param("eq.band2.gain_db")
     after = -round(rng.uniform(3.0, 5.0), 1)
-    return _set_param(session, "Kick", "EQ", "eq.band2.gain_db", after), Intent("Kick", "eq.band2.gain_db", before, after, "taste", "EQ")
+    return _set_param(session, "Kick", "EQ", "eq.band2.gain_db", after), Intent(
+        "Kick", "eq.band2.gain_db", before, after, "taste", "EQ"
+    )
 
 
 def pan_guitars(session: Session, rng: random.Random) -> tuple[Session, Intent]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 A4_HZ = 440.0
 A4_NOTE = 69
 SILENCE_DB = -144.0
@@ -99,3 +101,43 @@ def to_ratio(value: float, unit: str) -> float | None:
 
 def ratio_to_percent(ratio: float | None) -> float:
     return 100.0 if ratio is None else 100.0 * (1.0 - 1.0 / ratio)
+
+
+def convert_array(
+    kind: str, unit: str, values: np.ndarray, low: float | None, high: float | None, tempo_bpm: float | None
+) -> np.ndarray:
+    """The scalar conversions above over a whole array of automation values at once (the same
+    formulas; gains at or below silence are floored at SILENCE_DB). `kind` is "db", "pan", "hz",
+    "ms" or anything else for values kept as they are."""
+    if kind == "db":
+        if unit == "decibel":
+            out = values
+        elif unit in ("linear", "normalized", ""):
+            with np.errstate(divide="ignore"):
+                out = 20.0 * np.log10(np.where(values > 0.0, values, 0.0))
+        else:
+            raise UnconvertibleError(f"a gain in {unit!r}")
+        return np.maximum(out, SILENCE_DB)
+    if kind == "pan":
+        if unit == "percent":
+            return values / 100.0
+        if unit not in ("normalized", "linear", ""):
+            raise UnconvertibleError(f"a pan in {unit!r}")
+        lo = 0.0 if low is None else low
+        hi = 1.0 if high is None else high
+        if (lo, hi) == (-1.0, 1.0) or hi <= lo:
+            return values
+        return 2.0 * (values - lo) / (hi - lo) - 1.0
+    if kind == "hz":
+        if unit in ("hertz", ""):
+            return values
+        if unit == "semitones":
+            return A4_HZ * 2.0 ** ((values - A4_NOTE) / 12.0)
+        raise UnconvertibleError(f"a frequency in {unit!r}")
+    if kind == "ms":
+        if unit in ("seconds", ""):
+            return values * 1000.0
+        if unit == "beats" and tempo_bpm:
+            return values * (60_000.0 / tempo_bpm)
+        raise UnconvertibleError(f"a time in {unit!r}")
+    return values

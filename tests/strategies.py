@@ -26,7 +26,22 @@ from daemon.model import (
     classify_plugin,
 )
 
-TRACK_NAMES = ["Kick", "Snare", "Bass DI", "Gtr L", "Gtr R", "Lead Vox", "BVs", "Keys", "Pad", "Drums", "Verb", "Delay", "Mix Bus", "Master"]
+TRACK_NAMES = [
+    "Kick",
+    "Snare",
+    "Bass DI",
+    "Gtr L",
+    "Gtr R",
+    "Lead Vox",
+    "BVs",
+    "Keys",
+    "Pad",
+    "Drums",
+    "Verb",
+    "Delay",
+    "Mix Bus",
+    "Master",
+]
 PARAM_NAMES = ["Drive", "Mix", "Tone", "Cutoff", "Res", "Width", "Output"]
 PLUGIN_NAMES = ["ReaEQ", "Pro-C 2", "Limiter No6", "Tape Sat", "Chorus X", "Noise Gate Pro", "Soothe"]
 OTHER_NAMES = ["Delay+", "Reverb", "Chorus", "Tape", "Amp"]
@@ -122,7 +137,9 @@ def devices(draw: st.DrawFn, states: dict[str, bytes]) -> tuple[Device, ...]:
                 kind=kind,  # type: ignore[arg-type]
                 name=name,
                 format=fmt,
-                plugin_id=draw(st.one_of(st.none(), st.sampled_from(["5653544d4555", "com.fabfilter.pro-c.2", "{1234}"]))),
+                plugin_id=draw(
+                    st.one_of(st.none(), st.sampled_from(["5653544d4555", "com.fabfilter.pro-c.2", "{1234}"]))
+                ),
                 vendor=draw(st.one_of(st.none(), st.sampled_from(["Cockos", "FabFilter", "Bitwig"]))),
                 role=draw(st.sampled_from(["audioFX", "instrument", "noteFX", "analyzer"])),
                 enabled=draw(st.booleans()),
@@ -133,7 +150,14 @@ def devices(draw: st.DrawFn, states: dict[str, bytes]) -> tuple[Device, ...]:
     return tuple(chain)
 
 
-CONTENT = {"audio": ("audio",), "instrument": ("notes",), "group": ("tracks",), "return": ("audio",), "master": ("audio", "notes"), "vca": ()}
+CONTENT = {
+    "audio": ("audio",),
+    "instrument": ("notes",),
+    "group": ("tracks",),
+    "return": ("audio",),
+    "master": ("audio", "notes"),
+    "vca": (),
+}
 
 
 @st.composite
@@ -192,10 +216,21 @@ def sessions(draw: st.DrawFn, names: list[str] | None = None) -> tuple[Session, 
     outputs = [t.name for t in shells if t.role in ("group", "master")]
 
     def finish(track: Track) -> Track:
-        sends = [
-            Send(r, draw(st.one_of(db, st.none())), draw(st.booleans()), draw(st.booleans()), draw(st.one_of(st.none(), st.floats(-1.0, 1.0))))
-            for r in draw(st.lists(st.sampled_from(returns), unique=True, max_size=2)) if returns and r != track.name
-        ] if returns else []
+        sends = (
+            [
+                Send(
+                    r,
+                    draw(st.one_of(db, st.none())),
+                    draw(st.booleans()),
+                    draw(st.booleans()),
+                    draw(st.one_of(st.none(), st.floats(-1.0, 1.0))),
+                )
+                for r in draw(st.lists(st.sampled_from(returns), unique=True, max_size=2))
+                if returns and r != track.name
+            ]
+            if returns
+            else []
+        )
         output = draw(st.one_of(st.none(), st.sampled_from(outputs))) if outputs else None
         if output == track.name:
             output = None
@@ -240,6 +275,8 @@ def lanes(draw: st.DrawFn, track: Track) -> tuple[AutomationLane, ...]:
     out = []
     for device, target, values, is_bool in chosen:
         pts = draw(points(values))
-        interpolation = "hold" if is_bool and pts else ("linear" if not pts else draw(st.sampled_from(["linear", "hold"])))
+        interpolation = (
+            "hold" if is_bool and pts else ("linear" if not pts else draw(st.sampled_from(["linear", "hold"])))
+        )
         out.append(AutomationLane(target=target, device=device, points=pts, interpolation=interpolation))
     return canonical_lanes(out)

@@ -11,10 +11,12 @@ The pre-1.0 format (JSON inside the ZIP, 2020) is refused with that reason.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from lxml import etree
 
 from daemon import units
@@ -54,6 +56,9 @@ DEVICE_TAGS: dict[str, tuple[str, str]] = {
 }
 
 TEMPO = -1  # automation target key of the transport tempo
+
+_POINT_TIMES = etree.XPath("RealPoint/@time", smart_strings=False)
+_POINT_VALUES = etree.XPath("RealPoint/@value", smart_strings=False)
 
 BAND_TYPES: dict[str, str] = {
     "highPass": "highpass",
@@ -115,7 +120,9 @@ def read_dawproject(path: str | Path, name: str | None = None) -> Session:
         with SafeArchive(path) as archive:
             if not archive.has("project.xml"):
                 if archive.has("project.json"):
-                    raise ParseError(path, "pre-1.0 DAWproject (JSON, not supported): it holds project.json, not project.xml")
+                    raise ParseError(
+                        path, "pre-1.0 DAWproject (JSON, not supported): it holds project.json, not project.xml"
+                    )
                 raise ParseError(path, "not a DAWproject archive: it holds no project.xml")
             data = archive.read("project.xml", cap=LIMITS.max_xml_bytes)
             root = parse_xml(data, f"{path}!project.xml")
@@ -169,9 +176,7 @@ class _TrackBuild:
 
 
 class _Reader:
-    def __init__(
-        self, path: Path, root: etree._Element, name: str, read_state: Callable[[str], bytes | None]
-    ) -> None:
+    def __init__(self, path: Path, root: etree._Element, name: str, read_state: Callable[[str], bytes | None]) -> None:
         self.path = path
         self.root = root
         self.name = name
@@ -181,7 +186,7 @@ class _Reader:
         self.top: list[int] = []
         self.slot_of: dict[etree._Element, int] = {}
         self.id_to_track: dict[str, int] = {}
-        self.targets: dict[str, _Target] = {}
+        self.targets: dict[str, tuple[int, str, str | None, str, etree._Element | None]] = {}
         self.tempo_bpm: float | None = None
         self.tempo_points: list[tuple[float, float]] = []
 
@@ -267,7 +272,7 @@ class _Reader:
         tempo_el = el.find("Tempo")
         tempo = self._number(tempo_el, "Transport tempo") if tempo_el is not None else None
         if tempo_el is not None and tempo_el.get("id"):
-            self.targets[tempo_el.get("id") or ""] = _Target(TEMPO, "tempo_bpm", None, "bpm")
+            self.targets[tempo_el.get("id") or ""] = (TEMPO, "tempo_bpm", None, "plain", tempo_el)
         sig_el = el.find("TimeSignature")
         signature = None
         if sig_el is not None:
@@ -478,11 +483,19 @@ class _Reader:
         return hashlib.sha256(data).hexdigest() if data is not None else None
 
     def _target(self, el: etree._Element, index: int, term: str, device: str | None, kind: str) -> None:
+        """Remember what an id names, for automation; its unit and range are read only if used."""
         ident = el.get("id")
         if ident:
-            self.targets[ident] = _Target(
-                index, term, device, el.get("unit") or "", _float(el.get("min")), _float(el.get("max")), kind
-            )
+            self.targets[ident] = (index, term, device, kind, el)
+
+    def _resolve(self, ref: str) -> _Target | None:
+        entry = self.targets.get(ref)
+        if entry is None:
+            return None
+        index, term, device, kind, el = entry
+        if el is None:
+            return _Target(index, term, device, "", kind=kind)
+        return _Target(index, term, device, el.get("unit") or "", _float(el.get("min")), _float(el.get("max")), kind)
 
     # -- arrangement -------------------------------------------------------------------------
     def _arrangement(
@@ -531,7 +544,7 @@ class _Reader:
         ref = target_el.get("parameter") if target_el is not None else None
         if not ref:
             return
-        target = self.targets.get(ref)
+        target = self._resolve(ref)
         if target is None:
             self.problems.append(f"automation: target {_short(ref)} is no parameter of this session; ignored")
             return
@@ -540,7 +553,7 @@ class _Reader:
             self.tempo_points.extend(self._points(el, None, "tempo automation"))
             return
         where = f"track {self.builds[target.track_key].name!r} automation of {target.term}"
-        points = tuple(self._points(el, target, where, unit))
+        points = self._points(el, target, where, unit)
         interpolation = "linear"
         first = el.find("RealPoint")
         if first is not None and first.get("interpolation") == "hold":
@@ -552,7 +565,10 @@ class _Reader:
 
     def _points(
         self, el: etree._Element, target: _Target | None, where: str, unit: str = "bpm"
-    ) -> list[tuple[float, float]]:
+    ) -> tuple[tuple[float, float], ...]:
+        fast = self._real_points_at_once(el, target, unit)
+        if fast is not None:
+            return fast
         convert = self._point_converter(target, unit)
         points = []
         bad = 0
@@ -574,15 +590,41 @@ class _Reader:
                 points.append((time, value))
         if bad:
             self.problems.append(f"{where}: {bad} point(s) with a missing or non-finite time or value; ignored")
-        return points
+        return tuple(points)
+
+    def _real_points_at_once(
+        self, el: etree._Element, target: _Target | None, unit: str
+    ) -> tuple[tuple[float, float], ...] | None:
+        """All points of a lane of RealPoints, parsed and converted as arrays (automation is most
+        of a session's bulk). None where the slow path must look point by point: other point
+        kinds, a missing, non-finite or malformed number, a unit that does not convert."""
+        times = _POINT_TIMES(el)
+        values = _POINT_VALUES(el)
+        others = len(el) - len(times) - (1 if el.find("Target") is not None else 0)
+        if not times or len(times) != len(values) or others != 0:
+            return None
+        try:
+            t = list(map(float, times))  # str -> float in C; faster than numpy's string parsing
+            v = list(map(float, values))
+            if not (all(map(math.isfinite, t)) and all(map(math.isfinite, v))):
+                return None
+            kind = target.kind if target is not None else "plain"
+            if kind in ("db", "pan", "hz", "ms"):
+                low, high = (target.low, target.high) if target is not None else (None, None)
+                v = units.convert_array(kind, unit, np.array(v), low, high, self.tempo_bpm).tolist()
+        except (ValueError, units.UnconvertibleError):
+            return None
+        return tuple(zip(t, v))
 
     def _point_converter(self, target: _Target | None, unit: str) -> Callable[[float], float]:
         kind = target.kind if target is not None else "plain"
         tempo = self.tempo_bpm
         if kind == "db":
+
             def db(v: float) -> float:
                 result = units.to_db(v, unit or "linear")
                 return units.SILENCE_DB if result is None else max(result, units.SILENCE_DB)
+
             return db
         if kind == "pan":
             low, high = (target.low, target.high) if target is not None else (None, None)

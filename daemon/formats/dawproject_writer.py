@@ -32,7 +32,14 @@ BAND_TAGS = {
     "notch": "notch",
 }
 
-ROLE_OUT = {"audio": "regular", "instrument": "regular", "group": "submix", "return": "effect", "master": "master", "vca": "vca"}
+ROLE_OUT = {
+    "audio": "regular",
+    "instrument": "regular",
+    "group": "submix",
+    "return": "effect",
+    "master": "master",
+    "vca": "vca",
+}
 PLUGIN_TAGS = {"vst2": "Vst2Plugin", "vst3": "Vst3Plugin", "clap": "ClapPlugin", "au": "AuPlugin"}
 BUILTIN_TAGS = {"eq": "Equalizer", "compressor": "Compressor", "gate": "NoiseGate", "limiter": "Limiter"}
 
@@ -172,7 +179,9 @@ class _Writer:
             sends = etree.SubElement(el, "Sends")
             for send in track.sends:
                 self._send(sends, send, index)
-        self._real(el, "Volume", "linear", units.db_to_linear(ch.volume_db), (index, "", "volume_db"), low=0.0, high=2.0)
+        self._real(
+            el, "Volume", "linear", units.db_to_linear(ch.volume_db), (index, "", "volume_db"), low=0.0, high=2.0
+        )
 
     def _first_of_name(self, track: Track, index: int) -> bool:
         names = [t.name for _, t in self.session.walk()]
@@ -182,12 +191,18 @@ class _Writer:
         if send.target not in self.channel_by_name:
             raise WriteError(f"a send goes to {send.target!r}, which is no track of the session")
         el = etree.SubElement(
-            parent, "Send", destination=self.channel_by_name[send.target], type="pre" if send.pre_fader else "post", id=self.new_id()
+            parent,
+            "Send",
+            destination=self.channel_by_name[send.target],
+            type="pre" if send.pre_fader else "post",
+            id=self.new_id(),
         )
         self._bool_param(el, "Enable", send.enabled, None)
         if send.pan is not None:
             self._real(el, "Pan", "normalized", (send.pan + 1.0) / 2.0, None, low=0.0, high=1.0)
-        self._real(el, "Volume", "linear", units.db_to_linear(send.level_db), (index, "", f"send.{send.target}.level_db"))
+        self._real(
+            el, "Volume", "linear", units.db_to_linear(send.level_db), (index, "", f"send.{send.target}.level_db")
+        )
 
     def _real(
         self,
@@ -213,7 +228,14 @@ class _Writer:
             attrs["name"] = name
         return etree.SubElement(parent, tag, attrs)
 
-    def _bool_param(self, parent: etree._Element, tag: str, value: bool | None, key: tuple[int, str, str] | None, name: str | None = None) -> None:
+    def _bool_param(
+        self,
+        parent: etree._Element,
+        tag: str,
+        value: bool | None,
+        key: tuple[int, str, str] | None,
+        name: str | None = None,
+    ) -> None:
         attrs = {} if value is None else {"value": "true" if value else "false"}
         attrs["id"] = self._param_id(key)
         if name is not None:
@@ -310,7 +332,14 @@ class _Writer:
             numerator, _, denominator = value.partition("/")
             if not (numerator.isdigit() and denominator.isdigit()):
                 raise WriteError(f"parameter {term!r}: text value {value!r} has no DAWproject form")
-            etree.SubElement(parent, "TimeSignatureParameter", denominator=denominator, numerator=numerator, id=self._param_id(key), name=name)
+            etree.SubElement(
+                parent,
+                "TimeSignatureParameter",
+                denominator=denominator,
+                numerator=numerator,
+                id=self._param_id(key),
+                name=name,
+            )
         else:
             unit, written = _standard_unit(term, value)
             self._real(parent, "RealParameter", unit, written, key, name=name)

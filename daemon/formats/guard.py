@@ -5,21 +5,25 @@ Limits and their sources (../shared/research/reliability-anchors.md, section 1):
 - XML: no DTD at all (defusedxml's `forbid_dtd`); libxml2 without XML_PARSE_HUGE caps nesting
   at 256 and a text node or attribute at 10 MB; lxml >= 6.1.3 with `resolve_entities=False,
   load_dtd=False, no_network=True` passed explicitly (CVE-2026-41066, LP#2165901).
-- ZIP: entry count read from the end-of-central-directory record before `zipfile` builds its
-  index (POI's ZipSecureFile caps at 1000; we allow 10,000 for sessions with embedded media);
+- ZIP: entry count read from the end-of-central-directory record, and the central-directory
+  headers counted, before `zipfile` builds its index (POI's ZipSecureFile caps at 1000; we allow
+  10,000 for sessions with embedded media);
   duplicate, absolute and `..` names refused (POI, zipfile's extractall warning); a member is
   read only when its declared size is under the cap and its inflation ratio under 100:1 past a
   100 KB grace (POI's ratio 0.01), and reading stops at the declared size (zipfile enforces it,
   an understated size fails the CRC).
+- External loads: a resolver refuses every one libxml2 asks for, whatever the flags above.
 """
 
 from __future__ import annotations
 
 import os
 import struct
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -40,10 +44,38 @@ LIMITS = Limits()
 _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_EOCD = b"PK\x06\x06"
+_CENTRAL = b"PK\x01\x02"
+
+
+class _ExternalLoadError(Exception):
+    """libxml2 asked for an external resource (DTD subset, parameter or general entity)."""
+
+
+class _NoExternalLoads(etree.Resolver):
+    """Refuses every external load, whatever the parser flags. With lxml 6.1.3 / libxml2 2.14.6,
+    `load_dtd=False, resolve_entities=False` still let libxml2 open an external DTD subset or an
+    external parameter entity named by a file path or file: URL (no_network only stops http), and
+    the `<!DOCTYPE` byte check does not see a DTD in a UTF-7 document. A FIFO named there blocked
+    the read for good (tests/daemon/test_hostile_input.py, the UTF-7 cases)."""
+
+    def resolve(self, system_url: str, public_id: str, context: object) -> None:
+        raise _ExternalLoadError(system_url)
+
+
+_local = threading.local()
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
+    """One parser per thread: lxml parsers must not be shared between threads, and making a
+    new one for every file costs measurably on large projects."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = _new_parser()
+    return parser
+
+
+def _new_parser() -> etree.XMLParser:
+    parser = etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
         no_network=True,
@@ -53,6 +85,8 @@ def _parser() -> etree.XMLParser:
         remove_pis=True,
         collect_ids=False,
     )
+    parser.resolvers.add(_NoExternalLoads())
+    return parser
 
 
 def parse_xml(data: bytes, source: str | Path, limits: Limits = LIMITS) -> etree._Element:
@@ -67,6 +101,9 @@ def parse_xml(data: bytes, source: str | Path, limits: Limits = LIMITS) -> etree
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise ParseError(source, f"malformed XML: {_short(str(exc))}") from None
+    except _ExternalLoadError as exc:
+        reason = f"XML with a DTD that loads an external resource ({_short(str(exc))}) is refused"
+        raise ParseError(source, reason) from None
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
         raise ParseError(source, "XML with a DTD is refused")
@@ -78,8 +115,12 @@ def _short(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _entry_count(path: Path) -> int:
-    """Entries announced by the end-of-central-directory record, read before zipfile does."""
+def _entry_count(path: Path, stop_after: int) -> tuple[int, int]:
+    """(announced, present), read before zipfile does: the entry count the end records announce,
+    and the central-directory headers actually present where zipfile will look for them (counted
+    until more than `stop_after` are found). zipfile walks the central directory by its byte size
+    and never looks at the announced count, so an archive announcing 2 entries could otherwise
+    hold 100,000 (a 9 MB file, ~3 s and ~50 MB to index; 1,000,000 took 28 s and 360 MB)."""
     size = path.stat().st_size
     with path.open("rb") as fh:
         tail_len = min(size, 65_535 + 22)
@@ -87,19 +128,56 @@ def _entry_count(path: Path) -> int:
         tail = fh.read(tail_len)
         at = tail.rfind(_EOCD)
         if at < 0 or len(tail) - at < 22:
-            raise ParseError(path, "not a complete ZIP archive (no end of central directory: truncated or still being written)")
-        count = struct.unpack("<H", tail[at + 10 : at + 12])[0]
-        if count != 0xFFFF:
-            return int(count)
+            raise ParseError(
+                path, "not a complete ZIP archive (no end of central directory: truncated or still being written)"
+            )
+        eocd_at = size - tail_len + at
+        announced, cd_size = struct.unpack("<HI", tail[at + 10 : at + 16])
+        cd_sizes = [cd_size]
         loc = tail.rfind(_ZIP64_LOCATOR, 0, at)
-        if loc < 0 or len(tail) - loc < 20:
-            return int(count)
-        offset = struct.unpack("<Q", tail[loc + 8 : loc + 16])[0]
-        fh.seek(offset)
-        record = fh.read(56)
-        if len(record) < 56 or record[:4] != _ZIP64_EOCD:
-            raise ParseError(path, "damaged ZIP64 end of central directory")
-        return int(struct.unpack("<Q", record[32:40])[0])
+        if loc >= 0 and len(tail) - loc >= 20:
+            # The ZIP64 record where the locator says, and right before the locator (where
+            # Python 3.11's zipfile reads it); zipfile uses it whatever the short count says.
+            offsets = {struct.unpack("<Q", tail[loc + 8 : loc + 16])[0], eocd_at - 20 - 56}
+            records = [r for r in (_zip64_record(fh, offset) for offset in offsets) if r is not None]
+            if announced == 0xFFFF and not records:
+                raise ParseError(path, "damaged ZIP64 end of central directory")
+            if records:
+                counts = [count for count, _ in records]
+                announced = max(counts) if announced == 0xFFFF else max(announced, *counts)
+                cd_sizes += [cd for _, cd in records]
+                if cd_size == 0xFFFF_FFFF:
+                    cd_sizes.remove(cd_size)  # "see the ZIP64 record"
+        window = max(cd_sizes) + 20 + 56  # the central directory ends at the (ZIP64) end records
+        present = _count_central_headers(fh, max(0, eocd_at - window), eocd_at, stop_after)
+    return int(announced), present
+
+
+def _zip64_record(fh: BinaryIO, offset: int) -> tuple[int, int] | None:
+    """(entries, central directory size) from a ZIP64 end of central directory record."""
+    fh.seek(offset)
+    record = fh.read(56)
+    if len(record) < 56 or record[:4] != _ZIP64_EOCD:
+        return None
+    count, cd_size = struct.unpack("<QQ", record[32:48])
+    return int(count), int(cd_size)
+
+
+def _count_central_headers(fh: BinaryIO, start: int, end: int, stop_after: int) -> int:
+    """Central-directory header signatures in [start, end), read 1 MB at a time; stops early."""
+    count = 0
+    carry = b""
+    fh.seek(start)
+    position = start
+    while position < end and count <= stop_after:
+        chunk = fh.read(min(1 << 20, end - position))
+        if not chunk:
+            break
+        position += len(chunk)
+        data = carry + chunk
+        count += data.count(_CENTRAL)  # the signature cannot overlap itself: no double counts
+        carry = data[-3:]
+    return count
 
 
 def _unsafe_name(name: str) -> str | None:
@@ -119,9 +197,16 @@ class SafeArchive:
     def __init__(self, path: str | Path, limits: Limits = LIMITS) -> None:
         self.path = Path(path)
         self.limits = limits
-        count = _entry_count(self.path)
-        if count > limits.max_entries:
-            raise ParseError(self.path, f"ZIP archive with {count:,} entries is over the {limits.max_entries:,} cap")
+        announced, present = _entry_count(self.path, limits.max_entries)
+        if announced > limits.max_entries:
+            raise ParseError(
+                self.path, f"ZIP archive with {announced:,} entries is over the {limits.max_entries:,} cap"
+            )
+        if present > limits.max_entries:
+            raise ParseError(
+                self.path,
+                f"ZIP archive holds over {limits.max_entries:,} entries though its end record announces {announced:,}",
+            )
         try:
             self._zip = zipfile.ZipFile(self.path)
         except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:

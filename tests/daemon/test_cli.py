@@ -28,7 +28,9 @@ def test_diff_prints_the_changes_as_json_lines(tmp_path: Path, capsys: pytest.Ca
     assert all("type" in line and "before" in line and "after" in line for line in lines)
 
 
-def test_an_unreadable_file_is_one_error_line_with_a_hint_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreadable_file_is_one_error_line_with_a_hint_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "Song.dawproject"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     good = write_dawproject(first_session("Song", __import__("random").Random(1)), tmp_path / "Good.dawproject")

@@ -54,21 +54,45 @@ EXPECTED: dict[str, Reads | Refused] = {
     ),
     "dawproject/andremichelle-openDAW/groups.dawproject": Reads(
         160.0,
-        ("Main Group", "Synth Group", "FM-4", "Polysynth", "cw_160_Incoming", "Empty Group", "Faulty Group", "Aux Effect", "Master"),
+        (
+            "Main Group",
+            "Synth Group",
+            "FM-4",
+            "Polysynth",
+            "cw_160_Incoming",
+            "Empty Group",
+            "Faulty Group",
+            "Aux Effect",
+            "Master",
+        ),
         device_count=5,
-        roles={"Main Group": "group", "Synth Group": "group", "FM-4": "instrument", "Aux Effect": "return", "Master": "master"},
+        roles={
+            "Main Group": "group",
+            "Synth Group": "group",
+            "FM-4": "instrument",
+            "Aux Effect": "return",
+            "Master": "master",
+        },
     ),
     "dawproject/andremichelle-openDAW/regions.dawproject": Reads(110.0, ("Inst 1", "Master")),
     "dawproject/bitwig-dawproject/README-example-project.xml": Reads(
         149.0, ("Bass", "Drumloop", "Master"), (("Bass", "plugin", "Surge XT"),), clips=1
     ),
-    "dawproject/bitwig-dawproject/early-0.1/77f3d89_sends.dawproject": Refused("pre-1.0 DAWproject (JSON, not supported)"),
-    "dawproject/bitwig-dawproject/early-0.1/77f3d89_test3x.dawproject": Refused("pre-1.0 DAWproject (JSON, not supported)"),
+    "dawproject/bitwig-dawproject/early-0.1/77f3d89_sends.dawproject": Refused(
+        "pre-1.0 DAWproject (JSON, not supported)"
+    ),
+    "dawproject/bitwig-dawproject/early-0.1/77f3d89_test3x.dawproject": Refused(
+        "pre-1.0 DAWproject (JSON, not supported)"
+    ),
     "dawproject/hifa-lang-dawproject/canon.dawproject": Reads(
-        150.0, ("Acoustic Piano (Nektar)", "canon_guitar_150bpm", "FX 1", "Master"), (("Acoustic Piano (Nektar)", "other", "Sampler"),)
+        150.0,
+        ("Acoustic Piano (Nektar)", "canon_guitar_150bpm", "FX 1", "Master"),
+        (("Acoustic Piano (Nektar)", "other", "Sampler"),),
     ),
     "dawproject/hifa-lang-dawproject/copied_canon.dawproject": Reads(
-        150.0, ("Acoustic Piano (Nektar)", "canon_guitar_150bpm", "FX 1", "Master"), (("Acoustic Piano (Nektar)", "other", "Sampler"),)
+        150.0,
+        ("Acoustic Piano (Nektar)", "canon_guitar_150bpm", "FX 1", "Master"),
+        (("Acoustic Piano (Nektar)", "other", "Sampler"),),
     ),
     "dawproject/perivar-dawproject-typescript/dawproject_bitwig_serialized.xml": Reads(
         120.0,
@@ -81,9 +105,13 @@ EXPECTED: dict[str, Reads | Refused] = {
         120.0, ("Master", "Track 1", "Track 2", "Track 3"), (("Master", "limiter", "Limiter"),)
     ),
     "dawproject/perivar-dawproject-typescript/dawproject_dummy_automation.xml": Reads(120.0, ("Master", "Track 1")),
-    "dawproject/perivar-dawproject-typescript/dawproject_dummy_basic.xml": Reads(120.0, ("Master", "Track 1", "Track 2", "Track 3")),
+    "dawproject/perivar-dawproject-typescript/dawproject_dummy_basic.xml": Reads(
+        120.0, ("Master", "Track 1", "Track 2", "Track 3")
+    ),
     "dawproject/perivar-dawproject-typescript/dawproject_dummy_clips_notes.xml": Reads(120.0, ("Master", "Track 1")),
-    "dawproject/perivar-dawproject-typescript/dawproject_simple_serialized.xml": Reads(120.0, ("Master", "Track 1", "Track 2")),
+    "dawproject/perivar-dawproject-typescript/dawproject_simple_serialized.xml": Reads(
+        120.0, ("Master", "Track 1", "Track 2")
+    ),
     "dawproject/perivar-dawproject-typescript/test-complex.dawproject": Reads(
         120.0, ("Master", "Track 1", "Track 2", "Track 3"), (("Master", "limiter", "Limiter"),)
     ),
@@ -93,7 +121,9 @@ EXPECTED: dict[str, Reads | Refused] = {
     "dawproject/perivar-dawproject-typescript/testfile2.dawproject": Reads(
         120.0, ("Master", "Track 1", "Track 2", "Track 3", "Track 4", "Track 5"), (("Master", "limiter", "Limiter"),)
     ),
-    "dawproject/poznas-flp-to-dawproject/example_correct_metadata.xml": Refused("not a DAWproject: the root element is <MetaData>"),
+    "dawproject/poznas-flp-to-dawproject/example_correct_metadata.xml": Refused(
+        "not a DAWproject: the root element is <MetaData>"
+    ),
     "dawproject/poznas-flp-to-dawproject/example_correct_project.xml": Reads(
         180.0,
         ("Master", "All Drums Buss", "All Drums Buss Master", "drum crush", "Drums Submix", "Drums Submix Master"),
@@ -109,8 +139,12 @@ EXPECTED: dict[str, Reads | Refused] = {
         device_count=10,
         clips=5,
     ),
-    "histories/opendaw-eq-dawproject/001_392e8011_eq.dawproject": Reads(110.0, ("Inst 1", "EQ+", "Master"), (("EQ+", "eq", "EQ+"),)),
-    "histories/opendaw-eq-dawproject/002_3049a21c_eq.dawproject": Reads(110.0, ("Inst 1", "EQ+", "Master"), (("EQ+", "eq", "EQ+"),)),
+    "histories/opendaw-eq-dawproject/001_392e8011_eq.dawproject": Reads(
+        110.0, ("Inst 1", "EQ+", "Master"), (("EQ+", "eq", "EQ+"),)
+    ),
+    "histories/opendaw-eq-dawproject/002_3049a21c_eq.dawproject": Reads(
+        110.0, ("Inst 1", "EQ+", "Master"), (("EQ+", "eq", "EQ+"),)
+    ),
     "histories/opendaw-test-dawproject/001_b892bb86_test.dawproject": Reads(
         125.0, ("RK_DTC1_Drum_Loop_125bpm", "Audio 2", "Delay+", "Master"), (("Delay+", "other", "Delay+"),), clips=1
     ),
@@ -126,9 +160,16 @@ EXPECTED: dict[str, Reads | Refused] = {
     "histories/opendaw-test-dawproject/005_0b29811e_test.dawproject": Reads(
         125.0,
         ("Organ", "Master"),
-        (("Organ", "other", "Arpeggiator"), ("Organ", "other", "Organ"), ("Organ", "other", "Delay+"), ("Master", "other", "Polysynth")),
+        (
+            ("Organ", "other", "Arpeggiator"),
+            ("Organ", "other", "Organ"),
+            ("Organ", "other", "Delay+"),
+            ("Master", "other", "Polysynth"),
+        ),
     ),
-    "histories/opendaw-test-dawproject/006_a7dad9c9_test.dawproject": Reads(125.0, ("Organ", "FX 1", "Master"), device_count=4),
+    "histories/opendaw-test-dawproject/006_a7dad9c9_test.dawproject": Reads(
+        125.0, ("Organ", "FX 1", "Master"), device_count=4
+    ),
     "histories/opendaw-test-dawproject/007_81b25351_test.dawproject": Reads(
         110.0, ("Khrns - Drum - 01", "Pure Sine", "FX 1", "Master"), (("Pure Sine", "other", "Organ"),), clips=1
     ),

@@ -15,6 +15,9 @@ def test_every_change_type_in_the_differ_is_in_the_registry() -> None:
     emitted = {
         node.args[0].value
         for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Change" and node.args and isinstance(node.args[0], ast.Constant)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "Change"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
     }
     assert emitted and emitted <= CHANGE_TYPES
