@@ -40,6 +40,7 @@ from daemon.model import (
     canonical_params,
     canonical_sends,
     classify_plugin,
+    unit_of,
 )
 
 DEVICE_TAGS: dict[str, tuple[str, str]] = {
@@ -707,19 +708,14 @@ def _role(role: str | None, content: tuple[str, ...], has_children: bool) -> Tra
     return "audio"
 
 
+_KIND_OF_UNIT = {"dB": "db", "Hz": "hz", "ms": "ms", ":1": "ratio"}
+
+
 def _term_kind(term: str) -> str:
-    leaf = term.rsplit(".", 1)[-1]
-    if leaf in ("enabled", "auto_makeup"):
+    """How a standard term's value is converted: by its unit, or as a switch."""
+    if term.rsplit(".", 1)[-1] in ("enabled", "auto_makeup"):
         return "bool"
-    if leaf.endswith("_db"):
-        return "db"
-    if leaf.endswith("_hz"):
-        return "hz"
-    if leaf.endswith("_ms"):
-        return "ms"
-    if leaf == "ratio":
-        return "ratio"
-    return "plain"
+    return _KIND_OF_UNIT.get(unit_of(term), "plain")
 
 
 def _first_time_unit(lanes: etree._Element) -> str | None:
