@@ -35,3 +35,21 @@ def project_schema():
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(str(SCHEMA)))
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from tests import postgres
+
+    reason = postgres.why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    yield from postgres.start()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each backend: the store suite runs on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tapeop.db'}"
+    return request.getfixturevalue("postgres_server").new_database()

@@ -1,0 +1,380 @@
+"""The event store: sessions, saves, snapshots and the append-only event log, on SQLite (the
+default, one machine) or PostgreSQL (a studio sharing one log).
+
+One transaction per save covers its tracking row, its snapshot and its events. Positions are
+gap-free and increasing on both backends: they are allocated from a counter row locked for the
+transaction (`SELECT ... FOR UPDATE` on PostgreSQL, where a sequence would leave gaps and commit out
+of order; SQLite's `BEGIN IMMEDIATE` takes the database's one write lock). UNIQUE(session, sha256)
+makes ingesting the same file again a no-op. SQLite runs in WAL mode with synchronous=FULL and a
+busy timeout (reliability-anchors.md, section 3).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from daemon.changes import Change
+from daemon.diff import diff
+from daemon.errors import AppError
+from daemon.model import Session
+from daemon.serialize import session_from_dict, session_to_dict
+from daemon.tables import CounterRow, EventRow, SaveRow, SessionRow, SnapshotRow
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
+SAVES: Table = SaveRow.__table__  # type: ignore[attr-defined]
+SNAPSHOTS: Table = SnapshotRow.__table__  # type: ignore[attr-defined]
+EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
+BUSY_TIMEOUT_MS = 30_000
+SNAPSHOT_CACHE = 64
+_MIGRATE_LOCK = threading.Lock()
+
+
+class StoreError(AppError):
+    """The database cannot be opened or written."""
+
+
+@dataclass(frozen=True)
+class SaveInfo:
+    """What the store records about one file version, whatever its content."""
+
+    session: str
+    file: str
+    sha256: str
+    size: int
+    mtime: float
+    saved_at: datetime
+    user: str
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    duplicate: bool  # this content was already recorded for this session: nothing appended
+    version: int | None = None
+    positions: tuple[int, ...] = ()
+    changes: int = 0
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    position: int
+    type: str
+    session: str
+    version: int | None
+    user: str
+    at: datetime
+    payload: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as one line of `tapeop events --json` (CONTRACT.md)."""
+        return {
+            "position": self.position,
+            "type": self.type,
+            "session": self.session,
+            "version": self.version,
+            "user": self.user,
+            "at": _iso(self.at),
+            **self.payload,
+        }
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
+def _utc(moment: datetime) -> datetime:
+    """Times are stored in UTC; a time without a zone is taken as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def sqlite_url(path: str | Path) -> str:
+    return f"sqlite:///{Path(path)}"
+
+
+class Store:
+    """The log. Open it with `Store.open(url)`: the schema is migrated to the latest version."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self.engine = self._engine(url)
+        self._snapshot_cache: OrderedDict[int, Session] = OrderedDict()  # save id -> snapshot
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        store = cls(url)
+        store.migrate()
+        return store
+
+    def _engine(self, url: str) -> Engine:
+        if not self.is_sqlite:
+            return create_engine(url, pool_pre_ping=True)
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            # Writers take the write lock up front: a deferred read-then-write transaction gets
+            # SQLITE_BUSY despite the busy timeout (lang_transaction.html).
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+        return engine
+
+    def migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        try:
+            with _MIGRATE_LOCK, self.engine.connect() as conn:  # alembic's context is process-global
+                conn.info["write"] = True
+                with conn.begin():
+                    if not self.is_sqlite:  # two processes opening a new database at once
+                        conn.execute(text("SELECT pg_advisory_xact_lock(7461706570)"))
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the database {self.url}: {exc.orig}", "check the path or --db URL") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self) -> Any:
+        conn = self.engine.connect()
+        conn.info["write"] = True
+        return conn
+
+    def append_save(self, info: SaveInfo, session: Session) -> AppendResult:
+        """Record an accepted save: its tracking row, snapshot, `session-saved` event and the
+        changes against the session's previous accepted save, all in one transaction."""
+        with self._write() as conn, conn.begin():
+            last = self._lock(conn)
+            session_id = self._session_id(conn, info.session, info.saved_at)
+            if self._known(conn, session_id, info.sha256):
+                return AppendResult(duplicate=True)
+            latest = conn.execute(
+                select(SAVES.c.id, SAVES.c.version)
+                .where(SAVES.c.session_id == session_id, SAVES.c.outcome == "accepted")
+                .order_by(SAVES.c.version.desc())
+                .limit(1)
+            ).first()
+            previous = self._snapshot(conn, latest[0]) if latest else None
+            version = (latest[1] if latest else 0) + 1
+            changes = diff(previous, session)
+            save_id = self._insert_save(conn, info, session_id, version, "accepted", None)
+            conn.execute(insert(SNAPSHOTS), [{"save_id": save_id, "data": _pack(session)}])
+            saved = {"file": info.file, "sha256": info.sha256, "saved_at": _iso(info.saved_at), "changes": len(changes)}
+            payloads = [("session-saved", saved)] + [(c.type, c.payload()) for c in changes]
+            positions = self._append_events(conn, last, session_id, info, version, payloads)
+        self._remember(save_id, session)
+        return AppendResult(duplicate=False, version=version, positions=positions, changes=len(changes))
+
+    def append_rejected(self, info: SaveInfo, reason: str) -> AppendResult:
+        """Record a file that could not be read: a tracking row and a `save-rejected` event.
+        What was stored before is untouched."""
+        with self._write() as conn, conn.begin():
+            last = self._lock(conn)
+            session_id = self._session_id(conn, info.session, info.saved_at)
+            if self._known(conn, session_id, info.sha256):
+                return AppendResult(duplicate=True)
+            self._insert_save(conn, info, session_id, None, "rejected", reason)
+            payload = {"file": info.file, "sha256": info.sha256, "reason": reason}
+            positions = self._append_events(conn, last, session_id, info, None, [("save-rejected", payload)])
+        return AppendResult(duplicate=False, positions=positions)
+
+    def _session_id(self, conn: Connection, name: str, at: datetime) -> int:
+        row = conn.execute(select(SESSIONS.c.id).where(SESSIONS.c.name == name)).first()
+        if row:
+            return int(row[0])
+        result = conn.execute(insert(SESSIONS).values(name=name, created_at=_utc(at)))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def _known(self, conn: Connection, session_id: int, sha256: str) -> bool:
+        row = conn.execute(select(SAVES.c.id).where(SAVES.c.session_id == session_id, SAVES.c.sha256 == sha256)).first()
+        return row is not None
+
+    def _insert_save(
+        self, conn: Connection, info: SaveInfo, session_id: int, version: int | None, outcome: str, reason: str | None
+    ) -> int:
+        values = {
+            "session_id": session_id,
+            "version": version,
+            "sha256": info.sha256,
+            "size": info.size,
+            "mtime": info.mtime,
+            "saved_at": _utc(info.saved_at),
+            "file": info.file,
+            "outcome": outcome,
+            "reason": reason,
+            "user": info.user,
+            "ingested_at": datetime.now(UTC),
+        }
+        return int(conn.execute(insert(SAVES).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+
+    def _lock(self, conn: Connection) -> int:
+        """Take the log's write lock for this transaction; the last position allocated.
+
+        Every append takes it first, so appends are serialized: positions are gap-free and
+        commit in order, and the duplicate check that follows cannot race another writer."""
+        query = select(COUNTERS.c.value).where(COUNTERS.c.name == "events")
+        if not self.is_sqlite:
+            query = query.with_for_update()
+        return int(conn.execute(query).scalar_one())
+
+    def _append_events(
+        self,
+        conn: Connection,
+        last: int,
+        session_id: int | None,
+        info: SaveInfo,
+        version: int | None,
+        payloads: list[tuple[str, dict[str, Any]]],
+    ) -> tuple[int, ...]:
+        first = last + 1
+        rows = [
+            {
+                "position": first + i,
+                "session_id": session_id,
+                "session": info.session,
+                "version": version,
+                "type": type_,
+                "at": _utc(info.saved_at),
+                "user": info.user,
+                "payload": json.dumps(payload, allow_nan=False, ensure_ascii=False, separators=(",", ":")),
+            }
+            for i, (type_, payload) in enumerate(payloads)
+        ]
+        conn.execute(insert(EVENTS), rows)
+        conn.execute(update(COUNTERS).where(COUNTERS.c.name == "events").values(value=last + len(rows)))
+        return tuple(range(first, first + len(rows)))
+
+    # -- reading -----------------------------------------------------------------------------
+    def _snapshot(self, conn: Connection, save_id: int) -> Session:
+        cached = self._snapshot_cache.get(save_id)
+        if cached is not None:
+            return cached
+        data = conn.execute(select(SNAPSHOTS.c.data).where(SNAPSHOTS.c.save_id == save_id)).scalar_one()
+        session = _unpack(data)
+        self._remember(save_id, session)
+        return session
+
+    def _remember(self, save_id: int, session: Session) -> None:
+        """Keep the latest snapshots decoded: the next save of a session diffs against it."""
+        self._snapshot_cache[save_id] = session
+        self._snapshot_cache.move_to_end(save_id)
+        while len(self._snapshot_cache) > SNAPSHOT_CACHE:
+            self._snapshot_cache.popitem(last=False)
+
+    def latest_session(self, name: str) -> Session | None:
+        """The snapshot of the session's latest accepted save."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(SAVES.c.id)
+                .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
+                .where(SESSIONS.c.name == name, SAVES.c.outcome == "accepted")
+                .order_by(SAVES.c.version.desc())
+                .limit(1)
+            ).first()
+            return self._snapshot(conn, int(row[0])) if row else None
+
+    def known(self, session: str, sha256: str) -> bool:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(SAVES.c.id)
+                .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
+                .where(SESSIONS.c.name == session, SAVES.c.sha256 == sha256)
+            ).first()
+            return row is not None
+
+    def events(self, session: str | None = None, after: int = 0, types: tuple[str, ...] = ()) -> Iterator[LoggedEvent]:
+        """The log in order of position, optionally one session's, from `after` on."""
+        query = select(EVENTS).where(EVENTS.c.position > after).order_by(EVENTS.c.position)
+        if session is not None:
+            query = query.where(EVENTS.c.session == session)
+        if types:
+            query = query.where(EVENTS.c.type.in_(types))
+        with self.engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                yield LoggedEvent(
+                    position=row["position"],
+                    type=row["type"],
+                    session=row["session"],
+                    version=row["version"],
+                    user=row["user"],
+                    at=row["at"],
+                    payload=json.loads(row["payload"]),
+                )
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                "sessions": int(conn.execute(select(func.count()).select_from(SESSIONS)).scalar_one()),
+                "saves": int(
+                    conn.execute(
+                        select(func.count()).select_from(SAVES).where(SAVES.c.outcome == "accepted")
+                    ).scalar_one()
+                ),
+                "rejected": int(
+                    conn.execute(
+                        select(func.count()).select_from(SAVES).where(SAVES.c.outcome == "rejected")
+                    ).scalar_one()
+                ),
+                "events": int(conn.execute(select(func.count()).select_from(EVENTS)).scalar_one()),
+            }
+
+    def integrity_check(self) -> str:
+        """SQLite's own check ("ok"), or "ok" on other backends."""
+        if not self.is_sqlite:
+            return "ok"
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("PRAGMA integrity_check")).scalar_one())
+
+
+def _pack(session: Session) -> bytes:
+    return zlib.compress(json.dumps(session_to_dict(session), allow_nan=False, separators=(",", ":")).encode(), 6)
+
+
+def _unpack(data: bytes) -> Session:
+    return session_from_dict(json.loads(zlib.decompress(data)))
+
+
+def changes_of(events: list[LoggedEvent]) -> list[Change]:
+    """The changes among logged events (skipping the `session-saved` markers)."""
+    from daemon.events import CHANGE_TYPES
+
+    return [Change.from_payload(e.type, e.payload) for e in events if e.type in CHANGE_TYPES]
+
+
+__all__ = ["AppendResult", "IntegrityError", "LoggedEvent", "SaveInfo", "Store", "StoreError", "sqlite_url"]
