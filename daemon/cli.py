@@ -2,6 +2,7 @@
 
 Every command's errors that a user can act on are `AppError`s; here they become one line,
 `error: ...`, plus a hint, on stderr, and exit code 1. Tracebacks are shown only with --verbose.
+Usage errors exit 2 (argparse).
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from daemon import __version__
+from daemon import __version__, config
 from daemon.changes import Change
 from daemon.diff import diff
 from daemon.errors import AppError
 from daemon.formats import read_session
-from daemon.model import Session
 
 
 def _print_changes(changes: list[Change], as_json: bool) -> None:
@@ -29,6 +29,95 @@ def _print_changes(changes: list[Change], as_json: bool) -> None:
             print(json.dumps({"type": change.type, **change.payload()}, allow_nan=False, ensure_ascii=False))
         else:
             print(f"  {change.describe()}")
+
+
+def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from daemon.store import Store
+
+    return Store.open(config.db_url(args.db))
+
+
+def _progress(enabled: bool) -> tuple[Callable[[int, int, str], None] | None, Callable[[], None]]:
+    """A progress bar on a terminal (rich), nothing otherwise."""
+    if not enabled:
+        return None, lambda: None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.description}"),
+        transient=True,
+    )
+    task = bar.add_task("", total=None)
+    bar.start()
+
+    def update(done: int, total: int, source: str) -> None:
+        bar.update(task, completed=done, total=total, description=Path(source).name[-40:])
+
+    return update, bar.stop
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """Bulk-ingest session files, folders and .zip archives of them."""
+    from daemon.ingest import ingest
+
+    paths = [Path(p) for p in args.paths]
+    for path in paths:
+        if not path.exists():
+            raise AppError(f"{path}: no such file or folder", "give the folders or archives where the sessions are")
+    store = _open_store(args)
+    update, stop = _progress(sys.stderr.isatty())
+    try:
+        report = ingest(
+            paths, store, config.current_user(args.user), jobs=args.jobs, dask_address=args.dask, progress=update
+        )
+    finally:
+        stop()
+        store.close()
+    print(report.summary())
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    """The log in order."""
+    store = _open_store(args)
+    try:
+        for event in store.events(session=args.session):
+            if args.json:
+                print(json.dumps(event.to_json(), allow_nan=False, ensure_ascii=False))
+            else:
+                print(_event_line(event))
+    finally:
+        store.close()
+    return 0
+
+
+def _event_line(event) -> str:  # type: ignore[no-untyped-def]
+    from daemon.events import CHANGE_TYPES
+
+    head = f"{event.position:>6}  {event.at:%Y-%m-%d %H:%M}  {event.user:<10} {event.session} v{event.version or '-'}"
+    if event.type in CHANGE_TYPES:
+        return f"{head}  {Change.from_payload(event.type, event.payload).describe()}"
+    if event.type == "session-saved":
+        return f"{head}  saved {Path(event.payload['file']).name} ({event.payload['changes']} change(s))"
+    if event.type == "save-rejected":
+        return f"{head}  REJECTED {event.payload['file']}: {event.payload['reason']}"
+    return f"{head}  {event.type}"
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    path = config.sign_in(args.name)
+    print(f"signed in as {args.name.strip()} (saved in {path})")
+    return 0
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    name = config.signed_in()
+    print(name if name else f"{config.current_user()} (nobody signed in: the OS login name)")
+    return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -45,30 +134,39 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Simulate an engineer's saves, read them back and show what tapeop sees changing."""
+    """Simulate an engineer's archive, ingest it into a throw-away database, show what was seen."""
+    from daemon.ingest import ingest
     from daemon.simulator import simulate_archive
+    from daemon.store import Store, sqlite_url
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tapeop-demo-") as tmp:
-        saves = simulate_archive(Path(tmp), songs=args.songs, saves=args.saves, seed=args.seed)
-        print(f"Simulated {args.songs} songs, {len(saves)} saves, written as .dawproject files in {tmp}\n")
-        previous: dict[str, Session] = {}
+        saves = simulate_archive(Path(tmp) / "archive", songs=args.songs, saves=args.saves, seed=args.seed)
+        print(
+            f"A simulated engineer saved {args.songs} songs {args.saves} times each ({len(saves)} .dawproject files)."
+        )
+        store = Store.open(sqlite_url(Path(tmp) / "demo.db"))
+        report = ingest([Path(tmp) / "archive"], store, "demo-engineer", jobs=1)
+        print(f"Ingested into a throw-away database: {report.summary()}\n")
         found = meant = 0
         for save in saves:
-            session = read_session(save.path, name=save.song)
-            changes = diff(previous.get(save.song), session)
-            previous[save.song] = session
-            print(f"{save.song} v{save.version}: {len(changes)} change(s)")
-            _print_changes(changes, as_json=False)
+            events = list(store.events(session=save.song))
+            this = [e for e in events if e.version == save.version and e.type != "session-saved"]
+            print(f"{save.song} v{save.version}:")
+            for event in this:
+                print(f"  {Change.from_payload(event.type, event.payload).describe()}")
             for intent in save.intents:
                 meant += 1
-                hit = any(c.track == intent.track and c.parameter == intent.parameter for c in changes)
+                hit = any(
+                    e.payload.get("track") == intent.track and e.payload.get("parameter") == intent.parameter
+                    for e in this
+                )
                 found += hit
                 print(
                     f"    the engineer meant: {intent.track} {intent.parameter} ({intent.reason}){'' if hit else '  <- NOT FOUND'}"
                 )
-    elapsed = time.perf_counter() - started
-    print(f"\n{found} of {meant} intended moves found in the files, in {elapsed:.1f} s.")
+        store.close()
+    print(f"\n{found} of {meant} intended moves found in the log, in {time.perf_counter() - started:.1f} s.")
     return 0 if found == meant else 1
 
 
@@ -76,12 +174,42 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tapeop", description="The assistant engineer that never goes home.")
     parser.add_argument("--version", action="version", version=f"tapeop {__version__}")
     parser.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", metavar="URL", help="database URL or SQLite file (default: TAPEOP_DB, else the user data folder)"
+    )
+    common.add_argument(
+        "--user", metavar="NAME", help="the engineer the changes belong to (default: the signed-in one)"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="simulate an engineer's saves and show what tapeop sees (offline)")
+
+    demo = commands.add_parser(
+        "demo", help="simulate an engineer's archive, ingest it and show what tapeop saw (offline)"
+    )
     demo.add_argument("--songs", type=int, default=2)
     demo.add_argument("--saves", type=int, default=4)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
+
+    ingest = commands.add_parser(
+        "ingest", parents=[common], help="bulk-ingest session files, folders and .zip archives"
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--jobs", type=int, default=None, help="parallel readers (default: the number of cores)")
+    ingest.add_argument("--dask", metavar="ADDRESS", help="read on a Dask cluster at this scheduler address")
+    ingest.set_defaults(func=cmd_ingest)
+
+    events = commands.add_parser("events", parents=[common], help="the log in order")
+    events.add_argument("--session", metavar="NAME", help="one session's events only")
+    events.add_argument("--json", action="store_true", help="JSON Lines, one event per line")
+    events.set_defaults(func=cmd_events)
+
+    login = commands.add_parser("login", help="sign an engineer in on this machine")
+    login.add_argument("name", metavar="NAME")
+    login.set_defaults(func=cmd_login)
+    whoami = commands.add_parser("whoami", help="who is signed in")
+    whoami.set_defaults(func=cmd_whoami)
+
     diff_cmd = commands.add_parser("diff", help="the changes between two saves of a session")
     diff_cmd.add_argument("old", help="the earlier save")
     diff_cmd.add_argument("new", help="the later save")

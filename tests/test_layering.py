@@ -18,6 +18,10 @@ HEADLESS = [
     "daemon.formats.dawproject_writer",
     "daemon.cli",
     "daemon.simulator",
+    "daemon.band",
+    "daemon.store",
+    "daemon.ingest",
+    "daemon.discover",
     "analyzers",
     "profiles",
 ]

@@ -1,0 +1,165 @@
+"""Bulk ingestion: discover session files in folders and ZIP archives, order each session's
+versions by save time, read them in parallel, then diff and append them to the store in one
+fixed global order (save time, session, version), so that an interrupted run resumed later
+gives the same log as an uninterrupted one.
+
+Reading runs in a local process pool (`jobs`) or on a Dask cluster (`dask_address`); both go
+through `read_candidate`. Appending stays in this process, one transaction per save. A file that
+cannot be read is recorded as a `save-rejected` event with its reason and never stops the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from daemon.discover import Candidate, discover, group_versions
+from daemon.errors import AppError, ParseError
+from daemon.formats import read_session
+from daemon.model import Session
+from daemon.store import SaveInfo, Store
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What a worker made of one candidate: its content hash and session, or why it failed."""
+
+    sha256: str
+    size: int
+    session: Session | None
+    reason: str | None = None
+
+
+@dataclass
+class IngestReport:
+    sessions: set[str] = field(default_factory=set)
+    saves: int = 0
+    events: int = 0
+    changes: int = 0
+    already_known: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # discovery problems
+
+    def summary(self) -> str:
+        lines = [
+            f"{len(self.sessions)} session(s), {self.saves} new save(s), {self.events} event(s) "
+            f"({self.changes} change(s)); {self.already_known} save(s) already in the log; "
+            f"{len(self.rejected)} file(s) rejected"
+        ]
+        lines += [f"  rejected: {source}: {reason}" for source, reason in self.rejected]
+        lines += [f"  skipped: {source}: {reason}" for source, reason in self.skipped]
+        return "\n".join(lines)
+
+
+def read_candidate(candidate: Candidate) -> ReadResult:
+    """Read one discovered file. Runs in a worker: it must never raise for bad input."""
+    try:
+        data = candidate.read_bytes()
+    except (ParseError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, ParseError) else f"cannot be read ({exc})"
+        return ReadResult("", 0, None, reason)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        with candidate.materialize() as path:
+            session = read_session(path, name=candidate.session_name)
+    except ParseError as exc:
+        return ReadResult(sha256, len(data), None, exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not stop a bulk run
+        return ReadResult(sha256, len(data), None, f"could not be read ({type(exc).__name__}: {exc})")
+    return ReadResult(sha256, len(data), session)
+
+
+def global_order(groups: dict[str, list[Candidate]]) -> list[Candidate]:
+    """Every candidate, sessions interleaved by save time, each session's versions in their own
+    order (a misdated backup does not overtake the versions before it)."""
+    slots = sorted((c.saved_at, name, index) for name, versions in groups.items() for index, c in enumerate(versions))
+    taken = dict.fromkeys(groups, 0)
+    ordered = []
+    for _, name, _ in slots:
+        ordered.append(groups[name][taken[name]])
+        taken[name] += 1
+    return ordered
+
+
+def _executor(jobs: int, dask_address: str | None) -> Executor | None:
+    if dask_address:
+        try:
+            from distributed import Client  # type: ignore[import-not-found]
+        except ImportError:
+            raise AppError("--dask needs the dask.distributed package", "pip install 'dask[distributed]'") from None
+        return Client(dask_address).get_executor()  # type: ignore[no-any-return]
+    if jobs <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=jobs)
+
+
+def _read_all(
+    candidates: list[Candidate], executor: Executor | None, window: int
+) -> Iterator[tuple[Candidate, ReadResult]]:
+    """Results in the candidates' order, reading up to `window` ahead in parallel."""
+    if executor is None:
+        for candidate in candidates:
+            yield candidate, read_candidate(candidate)
+        return
+    futures: dict[int, Future[ReadResult]] = {}
+    ahead = 0
+    for index, candidate in enumerate(candidates):
+        while ahead < len(candidates) and ahead < index + window:
+            futures[ahead] = executor.submit(read_candidate, candidates[ahead])
+            ahead += 1
+        yield candidate, futures.pop(index).result()
+
+
+def ingest(
+    paths: Iterable[Path],
+    store: Store,
+    user: str,
+    jobs: int | None = None,
+    dask_address: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> IngestReport:
+    """Ingest every session file under `paths`; idempotent (known content is skipped)."""
+    found = discover([Path(p) for p in paths])
+    report = IngestReport(skipped=list(found.problems))
+    ordered = global_order(group_versions(found.candidates))
+    jobs = jobs or os.cpu_count() or 1
+    executor = _executor(jobs, dask_address)
+    try:
+        for done, (candidate, result) in enumerate(_read_all(ordered, executor, window=4 * jobs), start=1):
+            _append(store, candidate, result, user, report)
+            if progress is not None:
+                progress(done, len(ordered), candidate.source)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return report
+
+
+def _append(store: Store, candidate: Candidate, result: ReadResult, user: str, report: IngestReport) -> None:
+    info = SaveInfo(
+        session=candidate.session_name,
+        file=candidate.source,
+        sha256=result.sha256 or hashlib.sha256(candidate.source.encode()).hexdigest(),
+        size=result.size,
+        mtime=candidate.saved_at.timestamp(),
+        saved_at=candidate.saved_at,
+        user=user,
+    )
+    if result.session is None:
+        outcome = store.append_rejected(info, result.reason or "could not be read")
+        if not outcome.duplicate:
+            report.rejected.append((candidate.source, result.reason or ""))
+    else:
+        outcome = store.append_save(info, result.session)
+        if not outcome.duplicate:
+            report.saves += 1
+            report.changes += outcome.changes
+    if outcome.duplicate:
+        report.already_known += 1
+        return
+    report.sessions.add(candidate.session_name)
+    report.events += len(outcome.positions)
