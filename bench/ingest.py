@@ -28,6 +28,7 @@ import os
 import platform
 import pstats
 import random
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -43,7 +44,7 @@ import sqlalchemy  # noqa: E402
 
 from daemon.discover import discover, group_versions  # noqa: E402
 from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
-from daemon.ingest import global_order, ingest, read_candidate  # noqa: E402
+from daemon.ingest import IngestReport, global_order, ingest, read_candidate  # noqa: E402
 from daemon.model import AutomationLane, Channel, Device, Send, Session, Track, canonical_params  # noqa: E402
 from daemon.simulator import simulate_archive  # noqa: E402
 from daemon.store import SaveInfo, Store, sqlite_url  # noqa: E402
@@ -98,28 +99,41 @@ def edit(session: Session, rng: random.Random) -> Session:
     return replace(session, tracks=tuple(tracks))
 
 
-def write_song(folder: Path, song_index: int, songs: int, saves: int, n_tracks: int, points: int) -> None:
-    """One song's saves; their mtimes (the save time discovery uses) interleave the songs."""
-    song = f"Song {chr(ord('A') + song_index)}"
-    rng = random.Random(f"{SEED}/{song}")
-    session = big_session(song, rng, n_tracks, points)
-    for v in range(1, saves + 1):
-        path = write_dawproject(session, folder / f"{song} v{v}.dawproject")
-        stamp = (T0 + timedelta(minutes=v * songs + song_index)).timestamp()
-        os.utime(path, (stamp, stamp))
-        session = edit(session, rng)
+def parse_bound_saves(folder: Path, songs: int, saves: int, n_tracks: int, points: int) -> list[tuple]:
+    """(path, session, mtime) of every save; the mtimes (discovery's save times) interleave the songs."""
+    out = []
+    for s in range(songs):
+        rng = random.Random(f"{SEED}/{s}")
+        session = big_session(f"Song {chr(ord('A') + s)}", rng, n_tracks, points)
+        for v in range(1, saves + 1):
+            stamp = (T0 + timedelta(minutes=v * songs + s)).timestamp()
+            out.append((folder / f"{session.name} v{v}.dawproject", session, stamp))
+            session = edit(session, rng)
+    return out
 
 
-def time_ingest(folder: Path, jobs: int, db: Path) -> tuple[float, int, int]:
-    """Wall seconds of `ingest` into a fresh database, files seen, new saves."""
+def write_save(path: Path, session: Session, stamp: float) -> None:
+    os.utime(write_dawproject(session, path), (stamp, stamp))
+
+
+def time_ingest(folder: Path, jobs: int, db: Path) -> tuple[float, float, float, IngestReport]:
+    """Wall seconds of `ingest` into a fresh database, CPU seconds of this process and of its
+    reader processes, and its report."""
     store = Store.open(sqlite_url(db))
+    cpu, children = time.process_time(), _children_cpu()
     start = time.perf_counter()
     report = ingest([folder], store, "bench", jobs=jobs)
     elapsed = time.perf_counter() - start
+    main_cpu, workers_cpu = time.process_time() - cpu, _children_cpu() - children
     store.close()
     if report.rejected or report.saves == 0:
         raise SystemExit(f"ingest of {folder} went wrong: {report.summary()}")
-    return elapsed, report.saves + report.already_known, report.saves
+    return elapsed, main_cpu, workers_cpu, report
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the readers, once the pool has shut down
+    return usage.ru_utime + usage.ru_stime
 
 
 def time_reads(folder: Path, step: int) -> float:
@@ -222,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="20-save archives, 50 appends (smoke test)")
     ap.add_argument("--profile", action="store_true", help="also cProfile the append path")
     args = ap.parse_args(argv)
-    songs, per_song, n_tracks, points = (2, 10, 40, 200) if args.quick else (5, 100, 40, 200)
+    songs, per_song, n_tracks, points = (2, 10, 40, 150) if args.quick else (5, 100, 40, 150)
     print(
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}, "
         f"{os.cpu_count()} CPU(s), load average {os.getloadavg()[0]:.2f} at start"
@@ -234,32 +248,35 @@ def main(argv: list[str] | None = None) -> int:
         simulate_archive(small, 2 * songs, per_song // 2, SEED, render_audio=False, seconds=2.0, sample_rate_hz=8000)
         big.mkdir()
         with ProcessPoolExecutor(2) as pool:
-            for f in [pool.submit(write_song, big, s, songs, per_song, n_tracks, points) for s in range(songs)]:
-                f.result()
+            list(pool.map(write_save, *zip(*parse_bound_saves(big, songs, per_song, n_tracks, points)), chunksize=5))
         size = sum(p.stat().st_size for p in big.iterdir()) / (songs * per_song)
         print(
             f"archives written in {time.perf_counter() - start:.0f} s: simulator {2 * songs} songs x {per_song // 2} "
             f"saves; parse-bound {songs} x {per_song} saves of {n_tracks} tracks ({size / 1e3:.0f} kB .dawproject)"
         )
         print(
-            f"\n1. ingestion, wall seconds, fresh SQLite database per run, load avg {os.getloadavg()[0]:.2f}\n"
-            f"{'archive':<13}{'saves':>6}{'jobs 1 s':>9}{'saves/s':>9}{'jobs 2 s':>9}{'saves/s':>9}{'j2/j1':>7}"
-            f"{'read s':>8}{'read %':>7}  target"
+            f"\n1. ingestion, fresh SQLite database per run, load avg {os.getloadavg()[0]:.2f}\n{'archive':<12}"
+            f"{'saves':>6}{'j1 s':>8}{'j1 /s':>7}{'j1 cpu':>7}{'j2 s':>8}{'j2 /s':>7}{'j2 cpu':>7}{'main':>6}"
+            f"{'j2/j1':>7}{'read s':>8}{'read':>6}  target"
         )
-        dupes = []
+        notes = []
         for label, folder in (("simulator", small), ("parse-bound", big)):
-            t1, files, new1 = time_ingest(folder, 1, tmp / f"{label}-j1.db")
-            t2, _, new2 = time_ingest(folder, 2, tmp / f"{label}-j2.db")
+            t1, cpu1, _, report = time_ingest(folder, 1, tmp / f"{label}-j1.db")
+            t2, main2, workers2, _ = time_ingest(folder, 2, tmp / f"{label}-j2.db")
             reads = time_reads(folder, 1 if args.quick else 5)
-            dupes.append(f"{label} {files - new1}/{files - new2}")
+            files = report.saves + report.already_known
+            notes.append(f"{label} {report.already_known}")
             target = "" if label == "simulator" else f">= 1.6: {'PASS' if t1 / t2 >= 1.6 else 'MISS'}"
             print(
-                f"{label:<13}{files:>6}{t1:>9.2f}{files / t1:>9.1f}{t2:>9.2f}{files / t2:>9.1f}{t1 / t2:>7.2f}"
-                f"{reads:>8.2f}{100 * reads / t1:>6.0f}%  {target}"
+                f"{label:<12}{files:>6}{t1:>8.2f}{files / t1:>7.1f}{cpu1:>7.1f}{t2:>8.2f}{files / t2:>7.1f}"
+                f"{main2 + workers2:>7.1f}{100 * main2 / t2:>5.0f}%{t1 / t2:>7.2f}{reads:>8.2f}{100 * reads / t1:>5.0f}%"
+                f"  {target}"
             )
         print(
-            f"read s: read_candidate alone, sequential{'' if args.quick else ', every 5th file timed and scaled'}; "
-            f"read %: of jobs 1. Byte-identical saves (skipped, jobs 1/jobs 2): {', '.join(dupes)}"
+            "s: wall seconds; /s: saves per second; cpu: CPU seconds, with --jobs 2 main process + readers; main: CPU\n"
+            "of the appending main process / wall with --jobs 2; read s: read_candidate alone, sequential"
+            f"{'' if args.quick else ' (every 5th file, scaled)'}; read: read s / j1 s.\n"
+            f"Byte-identical saves among them (skipped as already known): {', '.join(notes)}"
         )
         bench_appends(tmp, 50 if args.quick else 500, args.profile)
     print(f"load average {os.getloadavg()[0]:.2f} at end")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from daemon.errors import AppError, ParseError
 from daemon.formats import read_session
 from daemon.model import Session
 from daemon.store import SaveInfo, Store
+
+
+DASK_CONNECT_TIMEOUT_S = 20
 
 
 @dataclass(frozen=True)
@@ -85,16 +89,30 @@ def global_order(groups: dict[str, list[Candidate]]) -> list[Candidate]:
     return ordered
 
 
-def _executor(jobs: int, dask_address: str | None) -> Executor | None:
+@contextmanager
+def _executor(jobs: int, dask_address: str | None) -> Iterator[Executor | None]:
+    """Where reading runs: a Dask cluster, a local process pool, or (one job) this process."""
     if dask_address:
         try:
             from distributed import Client  # type: ignore[import-not-found]
         except ImportError:
             raise AppError("--dask needs the dask.distributed package", "pip install 'dask[distributed]'") from None
-        return Client(dask_address).get_executor()  # type: ignore[no-any-return]
-    if jobs <= 1:
-        return None
-    return ProcessPoolExecutor(max_workers=jobs)
+        try:
+            client = Client(dask_address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except OSError as exc:
+            raise AppError(f"cannot reach the Dask scheduler at {dask_address} ({exc})", "check the address") from None
+        try:
+            yield client.get_executor()
+        finally:
+            client.close()
+    elif jobs <= 1:
+        yield None
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            try:
+                yield pool
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _read_all(
@@ -127,15 +145,11 @@ def ingest(
     report = IngestReport(skipped=list(found.problems))
     ordered = global_order(group_versions(found.candidates))
     jobs = jobs or os.cpu_count() or 1
-    executor = _executor(jobs, dask_address)
-    try:
+    with _executor(jobs, dask_address) as executor:
         for done, (candidate, result) in enumerate(_read_all(ordered, executor, window=4 * jobs), start=1):
             _append(store, candidate, result, user, report)
             if progress is not None:
                 progress(done, len(ordered), candidate.source)
-    finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
     return report
 
 

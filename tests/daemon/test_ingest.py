@@ -174,3 +174,29 @@ def test_events_json_lines_follow_the_contract(tmp_path: Path, capsys: pytest.Ca
         assert line["user"] == "greg" and line["session"] == "Song A"
     changed = [line for line in lines if line["type"] == "parameter-changed"]
     assert changed and all({"track", "parameter", "before", "after"} <= set(line) for line in changed)
+
+
+def test_reading_on_a_dask_cluster_gives_the_same_log_as_a_local_run(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    simulate_archive(tmp_path / "a", songs=2, saves=3, seed=5, render_audio=False)
+    local = Store.open(sqlite_url(tmp_path / "local.db"))
+    ingest([tmp_path / "a"], local, "greg", jobs=1)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = Store.open(sqlite_url(tmp_path / "dask.db"))
+        report = ingest([tmp_path / "a"], remote, "greg", dask_address=cluster.scheduler_address)
+    assert report.saves == 6
+    assert _log(remote) == _log(local)
+
+
+def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    from daemon import ingest as ingest_module
+    from daemon.errors import AppError
+
+    monkeypatch.setattr(ingest_module, "DASK_CONNECT_TIMEOUT_S", 2)
+    simulate_archive(tmp_path / "a", songs=1, saves=1, seed=5, render_audio=False)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    with pytest.raises(AppError, match="cannot reach the Dask scheduler"):
+        ingest([tmp_path / "a"], store, "greg", dask_address="tcp://127.0.0.1:9")
