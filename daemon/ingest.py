@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from daemon.errors import AppError, ParseError
 from daemon.formats import read_session
 from daemon.model import Session
 from daemon.store import SaveInfo, Store
-
 
 DASK_CONNECT_TIMEOUT_S = 20
 
