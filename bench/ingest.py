@@ -116,24 +116,32 @@ def write_save(path: Path, session: Session, stamp: float) -> None:
     os.utime(write_dawproject(session, path), (stamp, stamp))
 
 
-def time_ingest(folder: Path, jobs: int, db: Path) -> tuple[float, float, float, IngestReport]:
-    """Wall seconds of `ingest` into a fresh database, CPU seconds of this process and of its
-    reader processes, and its report."""
+def time_ingest(folder: Path, jobs: int, db: Path) -> tuple[float, float, float, float, IngestReport]:
+    """Wall seconds of `ingest` into a fresh database; CPU seconds of this process, of its reader
+    processes and of everything else on the machine meanwhile; the report."""
     store = Store.open(sqlite_url(db))
-    cpu, children = time.process_time(), _children_cpu()
-    start = time.perf_counter()
+    before = (time.process_time(), _children_cpu(), _machine_cpu(), time.perf_counter())
     report = ingest([folder], store, "bench", jobs=jobs)
-    elapsed = time.perf_counter() - start
-    main_cpu, workers_cpu = time.process_time() - cpu, _children_cpu() - children
+    main, readers, machine, wall = (b - a for a, b in zip(before, (time.process_time(), *_cpu_now())))
     store.close()
     if report.rejected or report.saves == 0:
         raise SystemExit(f"ingest of {folder} went wrong: {report.summary()}")
-    return elapsed, main_cpu, workers_cpu, report
+    return wall, main, readers, machine - main - readers, report
 
 
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the readers, once the pool has shut down
     return usage.ru_utime + usage.ru_stime
+
+
+def _machine_cpu() -> float:
+    """CPU seconds all processes have used since boot, steal time included (/proc/stat)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_now() -> tuple[float, float, float]:
+    return _children_cpu(), _machine_cpu(), time.perf_counter()
 
 
 def time_reads(folder: Path, step: int) -> float:
@@ -261,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         notes = []
         for label, folder in (("simulator", small), ("parse-bound", big)):
-            t1, cpu1, _, report = time_ingest(folder, 1, tmp / f"{label}-j1.db")
-            t2, main2, workers2, _ = time_ingest(folder, 2, tmp / f"{label}-j2.db")
+            t1, cpu1, _, other1, report = time_ingest(folder, 1, tmp / f"{label}-j1.db")
+            t2, main2, workers2, other2, _ = time_ingest(folder, 2, tmp / f"{label}-j2.db")
             reads = time_reads(folder, 1 if args.quick else 5)
             files = report.saves + report.already_known
             notes.append(f"{label} {report.already_known}")
