@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -346,31 +347,24 @@ def _sends(
 ) -> None:
     mapped = [_mapped_send(s, renames) for s in old]
     pairs = _match(mapped, list(new), (lambda s: (s.target, s.pre_fader), lambda s: s.target))
-    matched_old = set(pairs.values())
-    for i, send in enumerate(mapped):
-        if i not in matched_old:
-            out.append(
-                Change(
-                    "send-removed",
-                    track=track,
-                    parameter=f"send.{send.target}",
-                    before=send_to_dict(send),
-                    where={**where, "send": i},
-                )
-            )
-    for j, send in enumerate(new):
-        if j not in pairs:
-            out.append(
-                Change(
-                    "send-added",
-                    track=track,
-                    parameter=f"send.{send.target}",
-                    after=send_to_dict(send),
-                    where=dict(where),
-                )
-            )
-            continue
-        i = pairs[j]
+    _gone_and_new(
+        mapped,
+        new,
+        pairs,
+        lambda i, s: Change(
+            "send-removed",
+            track=track,
+            parameter=f"send.{s.target}",
+            before=send_to_dict(s),
+            where={**where, "send": i},
+        ),
+        lambda j, s: Change(
+            "send-added", track=track, parameter=f"send.{s.target}", after=send_to_dict(s), where=dict(where)
+        ),
+        out,
+    )
+    for j, i in sorted(pairs.items()):
+        send = new[j]
         before = mapped[i]
         for field_name, unit in (
             ("target", None),
@@ -427,34 +421,27 @@ def _devices(
             lambda d: (d.kind, d.name),
         ),
     )
-    matched_old = set(pairs.values())
-    for i, device in enumerate(old):
-        if i not in matched_old:
-            out.append(
-                Change(
-                    "device-removed",
-                    track=track,
-                    device=device.name,
-                    before={"kind": device.kind, "index": i},
-                    where={**where, "device": i},
-                )
-            )
+    _gone_and_new(
+        old,
+        new,
+        pairs,
+        lambda i, d: Change(
+            "device-removed",
+            track=track,
+            device=d.name,
+            before={"kind": d.kind, "index": i},
+            where={**where, "device": i},
+        ),
+        lambda j, d: Change(
+            "device-added", track=track, device=d.name, after=device_to_dict(d), where={**where, "index": j}
+        ),
+        out,
+    )
     keep = longest_increasing([pairs[j] for j in sorted(pairs)])
     ordered = sorted(pairs)
     moved = {ordered[k] for k in range(len(ordered)) if k not in keep}
-    for j, device in enumerate(new):
-        if j not in pairs:
-            out.append(
-                Change(
-                    "device-added",
-                    track=track,
-                    device=device.name,
-                    after=device_to_dict(device),
-                    where={**where, "index": j},
-                )
-            )
-            continue
-        i = pairs[j]
+    for j, i in sorted(pairs.items()):
+        device = new[j]
         if j in moved:
             out.append(
                 Change(
@@ -583,25 +570,18 @@ def _clips(old: tuple[Clip, ...], new: tuple[Clip, ...], track: str, where: dict
         list(new),
         (lambda c: (c.file, round(c.position, 6)), lambda c: c.file, lambda c: round(c.position, 6)),
     )
-    matched_old = set(pairs.values())
-    for i, clip in enumerate(old):
-        if i not in matched_old:
-            out.append(
-                Change(
-                    "clip-removed",
-                    track=track,
-                    parameter=clip.file,
-                    before=clip_to_dict(clip),
-                    where={**where, "clip": i},
-                )
-            )
-    for j, clip in enumerate(new):
-        if j not in pairs:
-            out.append(
-                Change("clip-added", track=track, parameter=clip.file, after=clip_to_dict(clip), where=dict(where))
-            )
-            continue
-        i = pairs[j]
+    _gone_and_new(
+        old,
+        new,
+        pairs,
+        lambda i, c: Change(
+            "clip-removed", track=track, parameter=c.file, before=clip_to_dict(c), where={**where, "clip": i}
+        ),
+        lambda j, c: Change("clip-added", track=track, parameter=c.file, after=clip_to_dict(c), where=dict(where)),
+        out,
+    )
+    for j, i in sorted(pairs.items()):
+        clip = new[j]
         x, y = clip_to_dict(old[i]), clip_to_dict(clip)
         changed = [k for k in x if not close(x[k], y[k], "dB" if k == "gain_db" else None)]
         if changed:
@@ -615,3 +595,18 @@ def _clips(old: tuple[Clip, ...], new: tuple[Clip, ...], track: str, where: dict
                     where={**where, "clip": i},
                 )
             )
+
+
+def _gone_and_new(
+    old: Sequence[Any],
+    new: Sequence[Any],
+    pairs: dict[int, int],
+    removed: Callable[[int, Any], Change],
+    added: Callable[[int, Any], Change],
+    out: list[Change],
+) -> None:
+    """The changes for the items of a collection that have no partner: removed ones (by their
+    old index), then added ones (by their new index)."""
+    matched = set(pairs.values())
+    out.extend(removed(i, item) for i, item in enumerate(old) if i not in matched)
+    out.extend(added(j, item) for j, item in enumerate(new) if j not in pairs)
