@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from daemon.changes import Change
-from daemon.diff import flatten, lane_key
+from daemon.diff import lane_key
+from daemon.matching import flatten
 from daemon.model import (
     AutomationLane,
     Channel,
