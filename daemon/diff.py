@@ -161,6 +161,8 @@ def _moved_tracks(old_nodes: list[Node], new_nodes: list[Node], pairs: dict[int,
 
 
 def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], out: list[Change]) -> None:
+    if a == b and not renames:  # most tracks of a save are untouched: equality is cheap
+        return
     name = b.name
     where = {"old": o_index}
 
@@ -198,10 +200,14 @@ def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], ou
     output = renames.get(ca.output, ca.output) if ca.output is not None else None
     if output != cb.output:
         param("output", output, cb.output)
-    _sends(a.sends, b.sends, renames, name, where, out)
-    _devices(a.devices, b.devices, name, where, out)
-    _automation(a.automation, b.automation, renames, name, where, out)
-    _clips(a.clips, b.clips, name, where, out)
+    if a.sends != b.sends or renames:
+        _sends(a.sends, b.sends, renames, name, where, out)
+    if a.devices != b.devices:
+        _devices(a.devices, b.devices, name, where, out)
+    if a.automation != b.automation or renames:
+        _automation(a.automation, b.automation, renames, name, where, out)
+    if a.clips != b.clips:
+        _clips(a.clips, b.clips, name, where, out)
 
 
 def _mapped_send(send: Send, renames: dict[str, str]) -> Send:

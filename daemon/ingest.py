@@ -10,6 +10,7 @@ cannot be read is recorded as a `save-rejected` event with its reason and never 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,10 @@ from daemon.model import Session
 from daemon.store import SaveInfo, Store
 
 DASK_CONNECT_TIMEOUT_S = 20
+# A bulk run keeps many sessions alive at once, and the cyclic collector's default thresholds
+# made it re-scan them for about a quarter of a --jobs 1 run (bench/ingest.py). Collections are
+# made rarer for the run (and in the reader processes), then the thresholds are put back.
+BULK_GC_THRESHOLD = (50_000, 20, 100)
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,21 @@ def _executor(jobs: int, dask_address: str | None) -> Iterator[Executor | None]:
     elif jobs <= 1:
         yield None
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.set_threshold, initargs=BULK_GC_THRESHOLD) as pool:
             try:
                 yield pool
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _collect_less() -> Iterator[None]:
+    before = gc.get_threshold()
+    gc.set_threshold(*BULK_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _read_all(
@@ -144,7 +159,7 @@ def ingest(
     report = IngestReport(skipped=list(found.problems))
     ordered = global_order(group_versions(found.candidates))
     jobs = jobs or os.cpu_count() or 1
-    with _executor(jobs, dask_address) as executor:
+    with _collect_less(), _executor(jobs, dask_address) as executor:
         for done, (candidate, result) in enumerate(_read_all(ordered, executor, window=4 * jobs), start=1):
             _append(store, candidate, result, user, report)
             if progress is not None:
