@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, func, insert, select, text, update
+from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -40,6 +40,8 @@ EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 BUSY_TIMEOUT_MS = 30_000
 SNAPSHOT_CACHE = 64
+MAX_APPEND_ATTEMPTS = 20
+EVENT_COLUMNS = ("position", "session_id", "session", "version", "type", "at", "user", "payload")
 _MIGRATE_LOCK = threading.Lock()
 
 
@@ -178,28 +180,60 @@ class Store:
 
     def append_save(self, info: SaveInfo, session: Session) -> AppendResult:
         """Record an accepted save: its tracking row, snapshot, `session-saved` event and the
-        changes against the session's previous accepted save, all in one transaction."""
+        changes against the session's previous accepted save, all in one transaction.
+
+        The diff is computed before the write lock is taken, against the latest save seen, and
+        committed only if that is still the latest (an expected-version append: another writer
+        that got in first makes this one diff again), so the lock is held for the writes alone."""
+        for _ in range(MAX_APPEND_ATTEMPTS):
+            base = self._latest(info.session)
+            previous = self._read_snapshot(base[0]) if base else None
+            changes = diff(previous, session)
+            result = self.commit_save(info, session, changes, expected_version=base[1] if base else 0)
+            if result is not None:
+                return result
+        raise StoreError(f"session {info.session!r} kept changing under this writer", "try again")
+
+    def commit_save(
+        self, info: SaveInfo, session: Session, changes: list[Change], expected_version: int
+    ) -> AppendResult | None:
+        """Write a save whose changes were computed against version `expected_version` of its
+        session (0: none yet). None if another writer appended a newer version meanwhile."""
+        packed = _pack(session)
+        saved = {"file": info.file, "sha256": info.sha256, "saved_at": _iso(info.saved_at), "changes": len(changes)}
+        payloads = [_encoded("session-saved", saved)] + [_encoded(c.type, c.payload()) for c in changes]
         with self._write() as conn, conn.begin():
             last = self._lock(conn)
             session_id = self._session_id(conn, info.session, info.saved_at)
             if self._known(conn, session_id, info.sha256):
                 return AppendResult(duplicate=True)
-            latest = conn.execute(
-                select(SAVES.c.id, SAVES.c.version)
-                .where(SAVES.c.session_id == session_id, SAVES.c.outcome == "accepted")
-                .order_by(SAVES.c.version.desc())
-                .limit(1)
-            ).first()
-            previous = self._snapshot(conn, latest[0]) if latest else None
-            version = (latest[1] if latest else 0) + 1
-            changes = diff(previous, session)
+            latest = _sql(
+                conn, "SELECT MAX(version) FROM saves WHERE session_id = ? AND outcome = 'accepted'", (session_id,)
+            ).scalar()
+            if (latest or 0) != expected_version:
+                return None
+            version = expected_version + 1
             save_id = self._insert_save(conn, info, session_id, version, "accepted", None)
-            conn.execute(insert(SNAPSHOTS), [{"save_id": save_id, "data": _pack(session)}])
-            saved = {"file": info.file, "sha256": info.sha256, "saved_at": _iso(info.saved_at), "changes": len(changes)}
-            payloads = [("session-saved", saved)] + [(c.type, c.payload()) for c in changes]
+            _sql(conn, "INSERT INTO snapshots (save_id, data) VALUES (?, ?)", (save_id, packed))
             positions = self._append_events(conn, last, session_id, info, version, payloads)
         self._remember(save_id, session)
         return AppendResult(duplicate=False, version=version, positions=positions, changes=len(changes))
+
+    def _latest(self, session: str) -> tuple[int, int] | None:
+        """(save id, version) of the session's latest accepted save, read without a lock."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(SAVES.c.id, SAVES.c.version)
+                .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
+                .where(SESSIONS.c.name == session, SAVES.c.outcome == "accepted")
+                .order_by(SAVES.c.version.desc())
+                .limit(1)
+            ).first()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def _read_snapshot(self, save_id: int) -> Session:
+        with self.engine.connect() as conn:
+            return self._snapshot(conn, save_id)
 
     def append_rejected(self, info: SaveInfo, reason: str) -> AppendResult:
         """Record a file that could not be read: a tracking row and a `save-rejected` event.
@@ -211,47 +245,56 @@ class Store:
                 return AppendResult(duplicate=True)
             self._insert_save(conn, info, session_id, None, "rejected", reason)
             payload = {"file": info.file, "sha256": info.sha256, "reason": reason}
-            positions = self._append_events(conn, last, session_id, info, None, [("save-rejected", payload)])
+            positions = self._append_events(conn, last, session_id, info, None, [_encoded("save-rejected", payload)])
         return AppendResult(duplicate=False, positions=positions)
 
+    # The write path runs plain SQL through the driver: building and compiling SQLAlchemy
+    # statements cost more than the statements themselves here (bench/ingest.py).
     def _session_id(self, conn: Connection, name: str, at: datetime) -> int:
-        row = conn.execute(select(SESSIONS.c.id).where(SESSIONS.c.name == name)).first()
+        row = _sql(conn, "SELECT id FROM sessions WHERE name = ?", (name,)).first()
         if row:
             return int(row[0])
-        result = conn.execute(insert(SESSIONS).values(name=name, created_at=_utc(at)))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return int(
+            _sql(
+                conn, "INSERT INTO sessions (name, created_at) VALUES (?, ?) RETURNING id", (name, _utc(at))
+            ).scalar_one()
+        )
 
     def _known(self, conn: Connection, session_id: int, sha256: str) -> bool:
-        row = conn.execute(select(SAVES.c.id).where(SAVES.c.session_id == session_id, SAVES.c.sha256 == sha256)).first()
-        return row is not None
+        return (
+            _sql(conn, "SELECT 1 FROM saves WHERE session_id = ? AND sha256 = ?", (session_id, sha256)).first()
+            is not None
+        )
 
     def _insert_save(
         self, conn: Connection, info: SaveInfo, session_id: int, version: int | None, outcome: str, reason: str | None
     ) -> int:
-        values = {
-            "session_id": session_id,
-            "version": version,
-            "sha256": info.sha256,
-            "size": info.size,
-            "mtime": info.mtime,
-            "saved_at": _utc(info.saved_at),
-            "file": info.file,
-            "outcome": outcome,
-            "reason": reason,
-            "user": info.user,
-            "ingested_at": datetime.now(UTC),
-        }
-        return int(conn.execute(insert(SAVES).values(**values)).inserted_primary_key[0])  # type: ignore[index]
+        values = (
+            session_id,
+            version,
+            info.sha256,
+            info.size,
+            info.mtime,
+            _utc(info.saved_at),
+            info.file,
+            outcome,
+            reason,
+            info.user,
+            datetime.now(UTC),
+        )
+        sql = (
+            'INSERT INTO saves (session_id, version, sha256, size, mtime, saved_at, file, outcome, reason, "user", ingested_at)'
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+        )
+        return int(_sql(conn, sql, values).scalar_one())
 
     def _lock(self, conn: Connection) -> int:
         """Take the log's write lock for this transaction; the last position allocated.
 
         Every append takes it first, so appends are serialized: positions are gap-free and
         commit in order, and the duplicate check that follows cannot race another writer."""
-        query = select(COUNTERS.c.value).where(COUNTERS.c.name == "events")
-        if not self.is_sqlite:
-            query = query.with_for_update()
-        return int(conn.execute(query).scalar_one())
+        sql = "SELECT value FROM counters WHERE name = 'events'" + ("" if self.is_sqlite else " FOR UPDATE")
+        return int(_sql(conn, sql, ()).scalar_one())
 
     def _append_events(
         self,
@@ -260,24 +303,18 @@ class Store:
         session_id: int | None,
         info: SaveInfo,
         version: int | None,
-        payloads: list[tuple[str, dict[str, Any]]],
+        payloads: list[tuple[str, str]],
     ) -> tuple[int, ...]:
+        """Number and insert events whose payloads are already JSON text."""
         first = last + 1
+        at = _utc(info.saved_at)
+        bound_at = _bind(at) if conn.dialect.paramstyle == "qmark" else at
         rows = [
-            {
-                "position": first + i,
-                "session_id": session_id,
-                "session": info.session,
-                "version": version,
-                "type": type_,
-                "at": _utc(info.saved_at),
-                "user": info.user,
-                "payload": json.dumps(payload, allow_nan=False, ensure_ascii=False, separators=(",", ":")),
-            }
+            (first + i, session_id, info.session, version, type_, bound_at, info.user, payload)
             for i, (type_, payload) in enumerate(payloads)
         ]
-        _insert_many(conn, EVENTS, rows)
-        conn.execute(update(COUNTERS).where(COUNTERS.c.name == "events").values(value=last + len(rows)))
+        _insert_many(conn, EVENTS, EVENT_COLUMNS, rows)
+        _sql(conn, "UPDATE counters SET value = ? WHERE name = 'events'", (last + len(rows),))
         return tuple(range(first, first + len(rows)))
 
     # -- reading -----------------------------------------------------------------------------
@@ -299,15 +336,8 @@ class Store:
 
     def latest_session(self, name: str) -> Session | None:
         """The snapshot of the session's latest accepted save."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(SAVES.c.id)
-                .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
-                .where(SESSIONS.c.name == name, SAVES.c.outcome == "accepted")
-                .order_by(SAVES.c.version.desc())
-                .limit(1)
-            ).first()
-            return self._snapshot(conn, int(row[0])) if row else None
+        base = self._latest(name)
+        return self._read_snapshot(base[0]) if base else None
 
     def known(self, session: str, sha256: str) -> bool:
         with self.engine.connect() as conn:
@@ -362,20 +392,29 @@ class Store:
             return str(conn.execute(text("PRAGMA integrity_check")).scalar_one())
 
 
-def _insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def _sql(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
+    """One statement through the driver, written with `?` marks (turned into the driver's own)."""
+    if conn.dialect.paramstyle == "qmark":
+        return conn.exec_driver_sql(sql, tuple(_bind(p) for p in params))
+    return conn.exec_driver_sql(sql.replace("?", "%s"), params)
+
+
+def _insert_many(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Many rows in one driver-level executemany: the log's hot path, where building and
     compiling a statement per batch costs more than the insert itself."""
     if not rows:
         return
-    columns = list(rows[0])
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quoted = ", ".join(f'"{c}"' for c in columns)
-    if conn.dialect.paramstyle == "qmark":
-        marks = ", ".join("?" for _ in columns)
-        params: list[Any] = [tuple(_bind(row[c]) for c in columns) for row in rows]
-    else:
-        marks = ", ".join(f"%({c})s" for c in columns)
-        params = rows
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})", params)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join(mark for _ in columns)})", rows)
+
+
+_JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encoded(type_: str, payload: dict[str, Any]) -> tuple[str, str]:
+    """An event's type and its payload as JSON text (never NaN or infinity)."""
+    return type_, _JSON.encode(payload)
 
 
 def _bind(value: Any) -> Any:

@@ -205,3 +205,14 @@ def test_a_session_changed_in_place_keeps_its_identity(store: Store) -> None:
     store.append_save(_info("Song", "b", 1), renamed)
     types = [e.type for e in store.events(session="Song")]
     assert types[-1] == "track-renamed"
+
+
+def test_a_save_diffed_against_a_stale_version_is_not_committed(store: Store) -> None:
+    from daemon.diff import diff
+
+    store.append_save(_info("Song", "a"), _session("Song", 0.0))
+    stale = diff(None, _session("Song", -1.0))
+    assert store.commit_save(_info("Song", "b", 1), _session("Song", -1.0), stale, expected_version=0) is None
+    assert store.counts()["saves"] == 1
+    fresh = store.append_save(_info("Song", "b", 1), _session("Song", -1.0))
+    assert fresh.version == 2 and fresh.changes == 3
