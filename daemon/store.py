@@ -208,7 +208,7 @@ class Store:
             if self._known(conn, session_id, info.sha256):
                 return AppendResult(duplicate=True)
             latest = _sql(
-                conn, "SELECT MAX(version) FROM saves WHERE session_id = ? AND outcome = 'accepted'", (session_id,)
+                conn, "SELECT MAX(version) FROM saves WHERE session_id = ?", (session_id,)
             ).scalar()
             if (latest or 0) != expected_version:
                 return None
@@ -225,7 +225,7 @@ class Store:
             row = conn.execute(
                 select(SAVES.c.id, SAVES.c.version)
                 .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
-                .where(SESSIONS.c.name == session, SAVES.c.outcome == "accepted")
+                .where(SESSIONS.c.name == session, SAVES.c.version.is_not(None))
                 .order_by(SAVES.c.version.desc())
                 .limit(1)
             ).first()
