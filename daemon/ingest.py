@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from daemon.discover import Candidate, discover, group_versions
@@ -79,6 +79,21 @@ def read_candidate(candidate: Candidate) -> ReadResult:
     except Exception as exc:  # noqa: BLE001 - a reader bug must not stop a bulk run
         return ReadResult(sha256, len(data), None, f"could not be read ({type(exc).__name__}: {exc})")
     return ReadResult(sha256, len(data), session)
+
+
+def _as_recorded(groups: dict[str, list[Candidate]], store: Store) -> dict[str, list[Candidate]]:
+    """Sessions whose files were ingested before keep the name they were recorded under.
+
+    Discovery tells same-named songs of different folders apart (" (folder)") only among the
+    folders of one run; a folder ingested alone before keeps its song's plain name."""
+    out: dict[str, list[Candidate]] = {}
+    for name, versions in groups.items():
+        recorded = store.session_of_files([c.source for c in versions])
+        if recorded is not None and recorded != name:
+            versions = [replace(c, session_name=recorded) for c in versions]
+            name = recorded
+        out.setdefault(name, []).extend(versions)
+    return out
 
 
 def global_order(groups: dict[str, list[Candidate]]) -> list[Candidate]:
@@ -157,7 +172,7 @@ def ingest(
     """Ingest every session file under `paths`; idempotent (known content is skipped)."""
     found = discover([Path(p) for p in paths])
     report = IngestReport(skipped=list(found.problems))
-    ordered = global_order(group_versions(found.candidates))
+    ordered = global_order(_as_recorded(group_versions(found.candidates), store))
     jobs = jobs or os.cpu_count() or 1
     with _collect_less(), _executor(jobs, dask_address) as executor:
         for done, (candidate, result) in enumerate(_read_all(ordered, executor, window=4 * jobs), start=1):

@@ -207,9 +207,7 @@ class Store:
             session_id = self._session_id(conn, info.session, info.saved_at)
             if self._known(conn, session_id, info.sha256):
                 return AppendResult(duplicate=True)
-            latest = _sql(
-                conn, "SELECT MAX(version) FROM saves WHERE session_id = ?", (session_id,)
-            ).scalar()
+            latest = _sql(conn, "SELECT MAX(version) FROM saves WHERE session_id = ?", (session_id,)).scalar()
             if (latest or 0) != expected_version:
                 return None
             version = expected_version + 1
@@ -338,6 +336,20 @@ class Store:
         """The snapshot of the session's latest accepted save."""
         base = self._latest(name)
         return self._read_snapshot(base[0]) if base else None
+
+    def session_of_files(self, files: list[str]) -> str | None:
+        """The session under which any of these files was recorded before, if one was."""
+        with self.engine.connect() as conn:
+            for at in range(0, len(files), 500):
+                row = conn.execute(
+                    select(SESSIONS.c.name)
+                    .join(SAVES, SESSIONS.c.id == SAVES.c.session_id)
+                    .where(SAVES.c.file.in_(files[at : at + 500]))
+                    .limit(1)
+                ).first()
+                if row:
+                    return str(row[0])
+        return None
 
     def known(self, session: str, sha256: str) -> bool:
         with self.engine.connect() as conn:

@@ -200,3 +200,16 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path: Path, monkeypa
     store = Store.open(sqlite_url(tmp_path / "t.db"))
     with pytest.raises(AppError, match="cannot reach the Dask scheduler"):
         ingest([tmp_path / "a"], store, "greg", dask_address="tcp://127.0.0.1:9")
+
+
+def test_a_folder_ingested_alone_before_keeps_its_session_name_when_a_namesake_arrives(tmp_path: Path) -> None:
+    for client in ("Client A", "Client B"):
+        simulate_archive(tmp_path / client, songs=1, saves=2, seed=len(client), render_audio=False)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    first = ingest([tmp_path / "Client A"], store, "greg", jobs=1)
+    assert first.sessions == {"Song A"}
+    both = ingest([tmp_path / "Client A", tmp_path / "Client B"], store, "greg", jobs=1)
+    assert both.sessions == {"Song A (Client B)"}
+    assert both.already_known == 2
+    saved = [(e.session, e.version) for e in store.events() if e.type == "session-saved"]
+    assert saved == [("Song A", 1), ("Song A", 2), ("Song A (Client B)", 1), ("Song A (Client B)", 2)]
