@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from daemon.errors import ParseError
 from daemon.formats.dawproject import read_dawproject
 from daemon.model import Session
 
-READERS = {".dawproject": read_dawproject, ".xml": read_dawproject}
+Reader = Callable[..., Session]
+READERS: dict[str, Reader] = {".dawproject": read_dawproject, ".xml": read_dawproject}
+
+
+def reader_for(name: str | Path) -> Reader | None:
+    """The reader of a file, by its suffix (any case); None for a format tapeop does not read yet."""
+    return READERS.get(Path(name).suffix.lower())
 
 
 def read_session(path: str | Path, name: str | None = None) -> Session:
     """Read any supported session file; a file of no known format is a ParseError."""
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    reader = reader_for(path)
     if reader is None:
         raise ParseError(path, f"not a session file tapeop reads (suffix {path.suffix or '(none)'!r})")
     return reader(path, name=name)
