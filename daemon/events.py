@@ -27,7 +27,11 @@ EVENT_TYPES: dict[str, EventType] = {
             "a save was accepted: its version, file, sha256, save time and number of changes",
             ("version", "file", "sha256", "saved_at", "changes"),
         ),
-        EventType("session-started", "the first save of a session: its tracks, tempo and application", ("after",)),
+        EventType(
+            "session-started",
+            "the first save of a session: `after` holds its tracks, tempo and application",
+            _CHANGE_FIELDS,
+        ),
         EventType(
             "track-added", "a track appeared; `after` holds it whole, `where` its group and position", _CHANGE_FIELDS
         ),
@@ -85,27 +89,5 @@ EVENT_TYPES: dict[str, EventType] = {
     )
 }
 
-# The types the differ produces.
-CHANGE_TYPES = frozenset(
-    {
-        "session-started",
-        "track-added",
-        "track-removed",
-        "track-renamed",
-        "track-moved",
-        "parameter-changed",
-        "device-added",
-        "device-removed",
-        "device-toggled",
-        "device-moved",
-        "plugin-state-changed",
-        "send-added",
-        "send-removed",
-        "automation-changed",
-        "clip-added",
-        "clip-removed",
-        "clip-changed",
-        "tempo-changed",
-        "markers-changed",
-    }
-)
+# The types the differ produces: the ones whose events carry a change.
+CHANGE_TYPES = frozenset(name for name, event in EVENT_TYPES.items() if event.fields == _CHANGE_FIELDS)
