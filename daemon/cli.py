@@ -15,12 +15,16 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from daemon import __version__, config
 from daemon.changes import Change
 from daemon.diff import diff
 from daemon.errors import AppError
 from daemon.formats import read_session
+
+if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported by the commands that use it
+    from daemon.store import LoggedEvent, Store
 
 
 def _print_changes(changes: list[Change], as_json: bool) -> None:
@@ -31,7 +35,7 @@ def _print_changes(changes: list[Change], as_json: bool) -> None:
             print(f"  {change.describe()}")
 
 
-def _open_store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open_store(args: argparse.Namespace) -> Store:
     from daemon.store import Store
 
     return Store.open(config.db_url(args.db))
@@ -95,7 +99,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
-def _event_line(event) -> str:  # type: ignore[no-untyped-def]
+def _event_line(event: LoggedEvent) -> str:
     from daemon.events import CHANGE_TYPES
 
     head = f"{event.position:>6}  {event.at:%Y-%m-%d %H:%M}  {event.user:<10} {event.session} v{event.version or '-'}"

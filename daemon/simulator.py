@@ -25,15 +25,13 @@ from typing import Any, Protocol
 import numpy as np
 import soundfile as sf
 
-from daemon.band import (  # noqa: F401  (render_stems, RenderedSong: part of the simulator's API)
+from daemon.band import (
     AUDIO_FORMATS,
     INSTRUMENTS,
-    RenderedSong,
     StemTruth,
     audio_rng,
     encode_stem,
     render_song,
-    render_stems,
     score_song,
 )
 from daemon.formats.dawproject_writer import write_dawproject

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from daemon.changes import Change
 from daemon.diff import diff
@@ -443,13 +443,3 @@ def _pack(session: Session) -> bytes:
 
 def _unpack(data: bytes) -> Session:
     return session_from_dict(json.loads(zlib.decompress(data)))
-
-
-def changes_of(events: list[LoggedEvent]) -> list[Change]:
-    """The changes among logged events (skipping the `session-saved` markers)."""
-    from daemon.events import CHANGE_TYPES
-
-    return [Change.from_payload(e.type, e.payload) for e in events if e.type in CHANGE_TYPES]
-
-
-__all__ = ["AppendResult", "IntegrityError", "LoggedEvent", "SaveInfo", "Store", "StoreError", "sqlite_url"]
