@@ -88,15 +88,16 @@ class Candidate:
             raise ParseError(self.source, f"cannot be read ({exc.strerror or exc})") from None
 
     @contextmanager
-    def materialize(self) -> Iterator[Path]:
+    def materialize(self, data: bytes | None = None) -> Iterator[Path]:
         """A real file with the right name and suffix: the file itself, or a member written to a
-        temporary folder that is removed afterwards."""
+        temporary folder that is removed afterwards (from `data` when the caller has read it
+        already, so an archive member is inflated once)."""
         if not self.members:
             yield self.path
             return
         with tempfile.TemporaryDirectory(prefix="tapeop-") as tmp:
             target = Path(tmp) / PurePosixPath(self.members[-1]).name
-            target.write_bytes(self.read_bytes())
+            target.write_bytes(self.read_bytes() if data is None else data)
             yield target
 
 

@@ -72,7 +72,7 @@ def read_candidate(candidate: Candidate) -> ReadResult:
         return ReadResult("", 0, None, reason)
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        with candidate.materialize() as path:
+        with candidate.materialize(data) as path:
             session = read_session(path, name=candidate.session_name)
     except ParseError as exc:
         return ReadResult(sha256, len(data), None, exc.reason)
