@@ -570,8 +570,8 @@ class _Reader:
         fast = self._real_points_at_once(el, target, unit)
         if fast is not None:
             return fast
-        convert = self._point_converter(target, unit)
-        points = []
+        switches: list[tuple[float, float]] = []  # BoolPoints: 1.0 / 0.0, nothing to convert
+        numbers: list[tuple[float, float]] = []
         bad = 0
         for p in el:
             tag = p.tag
@@ -583,15 +583,27 @@ class _Reader:
                 if tag == "BoolPoint":
                     value = 1.0 if (raw or "").lower() in ("true", "1") else 0.0
                 else:
-                    value = convert(units.finite(raw))  # type: ignore[arg-type]
-            except (ValueError, TypeError):
+                    value = units.finite(raw)  # type: ignore[assignment]
+            except ValueError:
                 bad += 1
                 continue
-            if time is not None:
-                points.append((time, value))
+            if value is None:
+                bad += 1
+                continue
+            if time is None:
+                continue
+            (switches if tag == "BoolPoint" else numbers).append((time, value))
+        try:
+            converted = self._convert(target, unit, [v for _, v in numbers])
+        except units.UnconvertibleError:
+            bad, converted = bad + len(numbers), []
+            numbers = []
         if bad:
-            self.problems.append(f"{where}: {bad} point(s) with a missing or non-finite time or value; ignored")
-        return tuple(points)
+            self.problems.append(
+                f"{where}: {bad} point(s) with a missing or non-finite time or value, or a unit that does not convert; ignored"
+            )
+        merged = switches + [(t, v) for (t, _), v in zip(numbers, converted)]
+        return tuple(sorted(merged, key=lambda point: point[0])) if switches and numbers else tuple(merged)
 
     def _real_points_at_once(
         self, el: etree._Element, target: _Target | None, unit: str
@@ -609,32 +621,18 @@ class _Reader:
             v = list(map(float, values))
             if not (all(map(math.isfinite, t)) and all(map(math.isfinite, v))):
                 return None
-            kind = target.kind if target is not None else "plain"
-            if kind in ("db", "pan", "hz", "ms"):
-                low, high = (target.low, target.high) if target is not None else (None, None)
-                v = units.convert_array(kind, unit, np.array(v), low, high, self.tempo_bpm).tolist()
+            v = self._convert(target, unit, v)
         except (ValueError, units.UnconvertibleError):
             return None
         return tuple(zip(t, v))
 
-    def _point_converter(self, target: _Target | None, unit: str) -> Callable[[float], float]:
+    def _convert(self, target: _Target | None, unit: str, values: list[float]) -> list[float]:
+        """Automation values into the target's standard unit, all at once."""
         kind = target.kind if target is not None else "plain"
-        tempo = self.tempo_bpm
-        if kind == "db":
-
-            def db(v: float) -> float:
-                result = units.to_db(v, unit or "linear")
-                return units.SILENCE_DB if result is None else max(result, units.SILENCE_DB)
-
-            return db
-        if kind == "pan":
-            low, high = (target.low, target.high) if target is not None else (None, None)
-            return lambda v: units.to_pan(v, unit or "normalized", low, high)
-        if kind == "hz":
-            return lambda v: units.to_hz(v, unit or "hertz")
-        if kind == "ms":
-            return lambda v: units.to_ms(v, unit or "seconds", tempo)
-        return float
+        if kind not in ("db", "pan", "hz", "ms") or not values:
+            return values
+        low, high = (target.low, target.high) if target is not None else (None, None)
+        return units.convert_array(kind, unit, np.array(values), low, high, self.tempo_bpm).tolist()  # type: ignore[no-any-return]
 
     def _clip(self, el: etree._Element) -> Clip | None:
         audio = next(el.iter("Audio"), None)
