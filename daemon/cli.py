@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from daemon import __version__, config
 from daemon.changes import Change
@@ -41,14 +41,14 @@ def _open_store(args: argparse.Namespace) -> Store:
     return Store.open(config.db_url(args.db))
 
 
-def _progress(enabled: bool) -> tuple[Callable[[int, int, str], None] | None, Callable[[], None]]:
+def _progress(enabled: bool, label: str) -> tuple[Callable[[int, int, str], None] | None, Callable[[], None]]:
     """A progress bar on a terminal (rich), nothing otherwise."""
     if not enabled:
         return None, lambda: None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
-        TextColumn("ingesting"),
+        TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -73,7 +73,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not path.exists():
             raise AppError(f"{path}: no such file or folder", "give the folders or archives where the sessions are")
     store = _open_store(args)
-    update, stop = _progress(sys.stderr.isatty())
+    update, stop = _progress(sys.stderr.isatty(), "ingesting")
     try:
         report = ingest(
             paths, store, config.current_user(args.user), jobs=args.jobs, dask_address=args.dask, progress=update
@@ -83,6 +83,73 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         store.close()
     print(report.summary())
     return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """Measure audio files and folders of them: loudness, true peak, lowest note, band shares."""
+    from analyzers.audio import AudioError
+    from daemon.audio import AnalysisCache, audio_files, measure
+
+    paths = [Path(p) for p in args.paths]
+    for path in paths:
+        if not path.exists():
+            raise AppError(f"{path}: no such file or folder", "give audio files or the folders that hold them")
+    files = list(audio_files(paths))
+    if not files:
+        raise AppError("no audio files found in " + ", ".join(map(str, paths)), "tapeop reads WAV, FLAC, AIFF and OGG")
+    store = None if args.no_cache else _open_store(args)
+    cache = None if store is None else AnalysisCache(store)
+    update, stop = _progress(sys.stderr.isatty(), "analyzing")
+    failed = 0
+    try:
+        for done, path in enumerate(files):
+            if update:
+                update(done, len(files), str(path))
+            try:
+                report = {"path": str(path), **measure(path, cache).analysis.report()}
+            except AudioError as exc:
+                failed += 1
+                report = {"path": str(path), "error": exc.reason}
+            if args.json:
+                print(json.dumps(report, allow_nan=False, ensure_ascii=False))
+            else:
+                print(_analysis_lines(report))
+    finally:
+        stop()
+        if store is not None:
+            store.close()
+    if failed and not args.json:
+        print(f"{failed} of {len(files)} file(s) could not be read", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _analysis_lines(report: dict[str, Any]) -> str:
+    if "error" in report:
+        return f"{report['path']}\n  error: {report['error']}\n"
+
+    def value(key: str, unit: str, digits: int = 1) -> str:
+        number = report.get(key)
+        return "-" if not isinstance(number, int | float) else f"{number:.{digits}f} {unit}"
+
+    note = report.get("lowest_note")
+    below = 100 * (report.get("energy_below_lowest_note") or 0.0)
+    lowest = (
+        "no note found"
+        if note is None
+        else f"{note} ({value('lowest_note_hz', 'Hz')}), {below:.1f} % of the energy below it"
+    )
+    top = [b for b in sorted(report["bands"], key=lambda b: -b["share"])[:3] if b["share"] > 0]
+    strongest = ", ".join(f"{b['center_hz']} Hz {100 * b['share']:.0f} %" for b in top) or "none (silence)"
+    return "\n".join(
+        [
+            f"{report['path']}  ({report['channels']} ch, {report['sample_rate_hz']} Hz, {value('duration_s', 's')})",
+            f"  integrated {value('integrated_lufs', 'LUFS')}, range {value('loudness_range_lu', 'LU')}",
+            f"  true peak {value('true_peak_dbtp', 'dBTP', 2)}, sample peak {value('sample_peak_dbfs', 'dBFS', 2)}, crest {value('crest_factor_db', 'dB')}",
+            f"  lowest note: {lowest}",
+            f"  strongest bands: {strongest}",
+            "",
+        ]
+    )
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -202,6 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--jobs", type=int, default=None, help="parallel readers (default: the number of cores)")
     ingest.add_argument("--dask", metavar="ADDRESS", help="read on a Dask cluster at this scheduler address")
     ingest.set_defaults(func=cmd_ingest)
+
+    analyze = commands.add_parser(
+        "analyze", parents=[common], help="measure audio files and folders: loudness, true peak, lowest note, bands"
+    )
+    analyze.add_argument("paths", nargs="+", metavar="PATH")
+    analyze.add_argument("--json", action="store_true", help="JSON Lines, one object per file")
+    analyze.add_argument("--no-cache", action="store_true", help="measure again without reading or filling the cache")
+    analyze.set_defaults(func=cmd_analyze)
 
     events = commands.add_parser("events", parents=[common], help="the log in order")
     events.add_argument("--session", metavar="NAME", help="one session's events only")

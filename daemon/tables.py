@@ -64,3 +64,15 @@ class CounterRow(SQLModel, table=True):
     __tablename__ = "counters"
     name: str = Field(primary_key=True)
     value: int
+
+
+class AnalysisRow(SQLModel, table=True):
+    """A cached measurement, addressed by the content it measured (`key`: the sha256 of an audio
+    file) and the kind and version of the analysis: the same audio is analyzed once however many
+    sessions and versions reference it."""
+
+    __tablename__ = "analyses"
+    key: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    created_at: datetime
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

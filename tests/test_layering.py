@@ -23,6 +23,9 @@ HEADLESS = [
     "daemon.ingest",
     "daemon.discover",
     "analyzers",
+    "analyzers.analysis",
+    "analyzers.masking",
+    "daemon.audio",
     "profiles",
 ]
 

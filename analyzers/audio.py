@@ -1,0 +1,116 @@
+"""Audio in, in one layout: planar float32, shape (channels, frames), C-contiguous.
+
+Files are decoded by soundfile in blocks and converted to that layout once, here; every analyzer
+takes planar blocks. A source streams: nothing holds a whole file unless it is already in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+
+Planar = npt.NDArray[np.float32]  # (channels, frames)
+
+
+class AudioError(ValueError):
+    """An audio file that cannot be read; names the file and says why."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    sample_rate_hz: int
+    channels: int
+    frames: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz
+
+
+class AudioSource(Protocol):
+    """Something that streams planar float32 blocks of at most `frames` frames each."""
+
+    @property
+    def info(self) -> AudioInfo: ...
+
+    def blocks(self, frames: int) -> Iterator[Planar]: ...
+
+
+def planar(samples: npt.ArrayLike) -> Planar:
+    """Interleaved (frames, channels) or mono (frames,) samples, as soundfile and most code hold
+    them, to the planar layout."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        return x[np.newaxis, :].copy()
+    if x.ndim != 2:
+        raise ValueError(f"audio must be (frames,) or (frames, channels), not shape {x.shape}")
+    return np.ascontiguousarray(x.T)
+
+
+class ArraySource:
+    """Audio already in memory, planar (channels, frames)."""
+
+    def __init__(self, samples: npt.ArrayLike, sample_rate_hz: int) -> None:
+        x = np.asarray(samples, dtype=np.float32)
+        if x.ndim == 1:
+            x = x[np.newaxis, :]
+        if x.ndim != 2 or x.shape[0] < 1:
+            raise ValueError(f"planar audio must be (channels, frames), not shape {x.shape}")
+        if sample_rate_hz <= 0:
+            raise ValueError(f"sample rate must be positive, not {sample_rate_hz}")
+        self.samples = x
+        self._info = AudioInfo(int(sample_rate_hz), x.shape[0], x.shape[1])
+
+    @property
+    def info(self) -> AudioInfo:
+        return self._info
+
+    def blocks(self, frames: int) -> Iterator[Planar]:
+        for start in range(0, self.samples.shape[1], frames):
+            yield self.samples[:, start : start + frames]
+
+
+class FileSource:
+    """An audio file read by soundfile (WAV, FLAC, AIFF, OGG, ...) in blocks."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            info = sf.info(str(self.path))
+        except (sf.LibsndfileError, RuntimeError, OSError) as exc:
+            raise AudioError(self.path, _reason(exc)) from None
+        if info.samplerate <= 0 or info.channels <= 0:
+            raise AudioError(self.path, f"no audio ({info.channels} channels at {info.samplerate} Hz)")
+        self._info = AudioInfo(info.samplerate, info.channels, info.frames)
+
+    @property
+    def info(self) -> AudioInfo:
+        return self._info
+
+    def blocks(self, frames: int) -> Iterator[Planar]:
+        buffer = np.empty((frames, self._info.channels), dtype=np.float32)
+        try:
+            with sf.SoundFile(str(self.path)) as f:
+                while True:
+                    n = f.read(frames, dtype="float32", always_2d=True, out=buffer)
+                    if not len(n):
+                        return
+                    yield np.ascontiguousarray(n.T)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise AudioError(self.path, _reason(exc)) from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return f"not readable as audio ({text})"

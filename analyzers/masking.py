@@ -1,0 +1,168 @@
+"""Masking between two tracks: how much one (the masker) covers the other (the target) in each
+critical band while both play, and what an EQ change or a pan move would do to that, computed on
+their band spectra without rendering any audio.
+
+- Each track is summarized as `BandFrames`: the energy of each 0.17 s step (0.34 s Hann frames,
+  50 % overlap) in semitone-wide bands from 20 Hz to 20 kHz. Semitone bands are fine enough to
+  apply a narrow EQ (each band's gain is |H|^2 averaged over 8 points across it, from the RBJ
+  responses of analyzers.eq) and are summed into the 24 critical bands of Zwicker (Bark scale)
+  for the index.
+- The masker's energy spreads to neighbouring critical bands, falling 25 dB per Bark downwards
+  and 10 dB per Bark upwards (the simple two-slope spreading of Schroeder et al. 1979 and
+  Terhardt's level-independent slopes): a low masker covers the bands above it more.
+- A step counts where both tracks play: each is within 40 dB of its own loud level (the 95th
+  percentile of its steps) and above -80 dBFS.
+- In each critical band, the masked degree is the masker's share of the band's energy,
+  m = E_masker / (E_masker + E_target): 0.5 when they are equally strong, 0.91 when the masker
+  is 10 dB above. The index of the band is the mean of m weighted by the target's energy over
+  the steps where both play; the overall index weights every band the same way. Where the target
+  has no energy (under -60 dB of its strongest band), nothing of it can be masked: no index.
+- Pan: tracks are mono sources panned with a constant-power (-3 dB centre) law; masking is
+  reckoned per side and weighted by the target's energy on each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import scipy.fft
+
+from analyzers.audio import AudioSource
+from analyzers.eq import EqBand, total_power_gain
+
+BARK_EDGES_HZ = (
+    20, 100, 200, 300, 400, 510, 630, 770, 920, 1080, 1270, 1480, 1720,
+    2000, 2320, 2700, 3150, 3700, 4400, 5300, 6400, 7700, 9500, 12000, 15500, 20000,
+)  # fmt: skip
+SPREAD_DOWN_DB_PER_BARK = 25.0
+SPREAD_UP_DB_PER_BARK = 10.0
+ACTIVE_RANGE_DB = 40.0
+ACTIVE_FLOOR_DBFS = -80.0
+FRAME_S = 0.34
+LOWEST_HZ, HIGHEST_HZ = 20.0, 20000.0
+_SUBPOINTS = 8
+NO_ENERGY = 1e-6  # a band holding under -60 dB of the target's strongest holds nothing of it
+
+
+def semitone_edges_hz() -> npt.NDArray[np.float64]:
+    count = int(np.ceil(12 * np.log2(HIGHEST_HZ / LOWEST_HZ)))
+    return LOWEST_HZ * 2.0 ** (np.arange(count + 1) / 12.0)
+
+
+@dataclass(frozen=True)
+class BandFrames:
+    """Energy (steps, bands) of one track in semitone bands (edges in `edges_hz`)."""
+
+    energy: npt.NDArray[np.float64]
+    step_s: float
+    edges_hz: npt.NDArray[np.float64] = field(default_factory=semitone_edges_hz)
+
+    @property
+    def centers_hz(self) -> npt.NDArray[np.float64]:
+        return np.sqrt(self.edges_hz[:-1] * self.edges_hz[1:])
+
+    def with_eq(self, bands: Sequence[EqBand], sample_rate_hz: float = 48000.0) -> BandFrames:
+        """The same track through EQ `bands` (each semitone band scaled by its mean |H|^2)."""
+        if not bands:
+            return self
+        lo, hi = self.edges_hz[:-1], self.edges_hz[1:]
+        points = lo[:, None] * (hi / lo)[:, None] ** ((np.arange(_SUBPOINTS) + 0.5) / _SUBPOINTS)
+        gain = total_power_gain(bands, points.ravel(), sample_rate_hz).reshape(points.shape).mean(axis=1)
+        return BandFrames(self.energy * gain, self.step_s, self.edges_hz)
+
+
+def band_frames(source: AudioSource) -> BandFrames:
+    """A track's BandFrames, streamed (channels are summed in power)."""
+    info = source.info
+    size = 1 << int(np.ceil(np.log2(info.sample_rate_hz * FRAME_S)))
+    hop = size // 2
+    window = np.hanning(size + 1)[:-1].astype(np.float32)
+    freqs = np.fft.rfftfreq(size, 1.0 / info.sample_rate_hz)
+    edges = semitone_edges_hz()
+    index = np.searchsorted(edges, freqs, side="right") - 1
+    inside = (index >= 0) & (index < len(edges) - 1)
+    scale = 2.0 / (size * float(np.square(window).sum()))
+    rows = []
+    buffer = np.zeros((info.channels, size), dtype=np.float32)
+    fill = hop  # half a frame of silence before the start centres the first step on it
+    for block in source.blocks(hop):
+        taken = 0
+        while taken < block.shape[1]:
+            n = min(size - fill, block.shape[1] - taken)
+            buffer[:, fill : fill + n] = block[:, taken : taken + n]
+            fill += n
+            taken += n
+            if fill == size:
+                spectrum = scipy.fft.rfft(buffer * window, axis=-1)
+                power = (np.abs(spectrum) ** 2).sum(axis=0) * scale
+                rows.append(np.bincount(index[inside], weights=power[inside], minlength=len(edges) - 1))
+                buffer[:, :hop] = buffer[:, hop:]
+                fill = hop
+    energy = np.array(rows, dtype=np.float64) if rows else np.zeros((0, len(edges) - 1))
+    return BandFrames(energy, hop / info.sample_rate_hz, edges)
+
+
+@dataclass(frozen=True)
+class Masking:
+    """Per critical band (edges BARK_EDGES_HZ): the index (0..1, None where the target has no
+    energy while both play), the overall index, and the share of steps where both play."""
+
+    band_index: tuple[float | None, ...]
+    index: float | None
+    both_playing: float
+
+
+def pan_gains(pan: float) -> tuple[float, float]:
+    """Constant-power (-3 dB centre) power gains (left, right) of a pan position -1..+1."""
+    angle = (min(max(pan, -1.0), 1.0) + 1.0) * np.pi / 4.0
+    return float(np.cos(angle) ** 2), float(np.sin(angle) ** 2)
+
+
+def masking(masker: BandFrames, target: BandFrames, masker_pan: float = 0.0, target_pan: float = 0.0) -> Masking:
+    """How much `masker` covers `target` in each critical band while both play."""
+    steps = min(len(masker.energy), len(target.energy))
+    m, t = _critical(masker)[:steps], _critical(target)[:steps]
+    both = _playing(m) & _playing(t)
+    m, t = _spread(m[both]), t[both]
+    weighted = np.zeros(t.shape[1])
+    weights = np.zeros(t.shape[1])
+    for m_gain, t_gain in zip(pan_gains(masker_pan), pan_gains(target_pan), strict=True):
+        ms, ts = m * m_gain, t * t_gain
+        total = ms + ts
+        share = np.divide(ms, total, out=np.zeros_like(total), where=total > 0)
+        weighted += (share * ts).sum(axis=0)
+        weights += ts.sum(axis=0)
+    floor = NO_ENERGY * weights.max(initial=0.0)
+    band_index = tuple(float(w / s) if s > floor and s > 0 else None for w, s in zip(weighted, weights, strict=True))
+    total_weight = weights.sum()
+    overall = float(weighted.sum() / total_weight) if total_weight > 0 else None
+    return Masking(band_index, overall, float(both.mean()) if steps else 0.0)
+
+
+def _critical(frames: BandFrames) -> npt.NDArray[np.float64]:
+    centers = frames.centers_hz
+    which = np.searchsorted(BARK_EDGES_HZ, centers, side="right") - 1
+    which = np.clip(which, 0, len(BARK_EDGES_HZ) - 2)
+    out = np.zeros((len(frames.energy), len(BARK_EDGES_HZ) - 1))
+    for band in range(out.shape[1]):
+        out[:, band] = frames.energy[:, which == band].sum(axis=1)
+    return out
+
+
+def _playing(critical: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    level = 10.0 * np.log10(np.maximum(critical.sum(axis=1), 1e-30))
+    if not len(level):
+        return np.zeros(0, dtype=bool)
+    loud = float(np.percentile(level, 95))
+    return level > max(ACTIVE_FLOOR_DBFS, loud - ACTIVE_RANGE_DB)
+
+
+def _spread(critical: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    bands = critical.shape[1]
+    distance = np.arange(bands)[None, :] - np.arange(bands)[:, None]  # target band - masker band
+    slope = np.where(distance >= 0, SPREAD_UP_DB_PER_BARK, SPREAD_DOWN_DB_PER_BARK)
+    spreading = 10.0 ** (-slope * np.abs(distance) / 10.0)
+    return critical @ spreading

@@ -1,0 +1,84 @@
+"""The content-addressed analysis cache and `tapeop analyze`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from sqlalchemy import func, select
+
+from daemon.audio import AnalysisCache, audio_files, measure
+from daemon.cli import main
+from daemon.store import Store
+from daemon.tables import AnalysisRow
+
+CONTRACT_FIELDS = {
+    "path", "sample_rate_hz", "channels", "duration_s", "integrated_lufs", "loudness_range_lu", "true_peak_dbtp",
+    "sample_peak_dbfs", "lowest_note_hz", "lowest_note", "energy_below_lowest_note", "bands",
+}  # fmt: skip
+
+
+def stem(path: Path, seconds: float = 3.0, freq_hz: float = 110.0) -> Path:
+    t = np.arange(round(seconds * 48000)) / 48000
+    x = 0.3 * np.sin(2 * np.pi * freq_hz * t) + 0.1 * np.sin(2 * np.pi * 2 * freq_hz * t)
+    sf.write(path, np.stack([x, x], axis=1), 48000, subtype="PCM_24")
+    return path
+
+
+def rows(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(AnalysisRow.__table__)).scalar_one())  # type: ignore[attr-defined]
+
+
+def test_the_same_audio_is_analyzed_once(tmp_path: Path, store_url: str) -> None:
+    store = Store.open(store_url)
+    cache = AnalysisCache(store)
+    first = stem(tmp_path / "Bass.wav")
+    copy = shutil.copy(first, tmp_path / "Bass (v2).wav")
+    a = measure(first, cache)
+    b = measure(Path(copy), cache)
+    assert not a.cached and b.cached and a.sha256 == b.sha256
+    assert a.analysis.report() == b.analysis.report()
+    assert rows(store) == 1
+    other = measure(stem(tmp_path / "Gtr.wav", freq_hz=220.0), cache)
+    assert not other.cached and rows(store) == 2
+    assert other.analysis.lowest is not None and other.analysis.lowest.note == "A3"
+    store.close()
+    reopened = Store.open(store_url)  # the cache outlives the process
+    assert measure(first, AnalysisCache(reopened)).cached
+    reopened.close()
+
+
+def test_audio_files_in_folders(tmp_path: Path) -> None:
+    (tmp_path / "stems" / "drums").mkdir(parents=True)
+    stem(tmp_path / "stems" / "b.wav")
+    stem(tmp_path / "stems" / "drums" / "Kick.WAV")
+    (tmp_path / "stems" / "notes.txt").write_text("not audio")
+    assert [p.name for p in audio_files([tmp_path / "stems"])] == ["b.wav", "Kick.WAV"]
+
+
+def test_analyze_command_json_follows_the_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stem(tmp_path / "Bass.wav")
+    (tmp_path / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    db = str(tmp_path / "cli.db")
+    code = main(["analyze", "--json", "--db", db, str(tmp_path)])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1  # one file could not be read; the other is reported all the same
+    good = next(line for line in lines if line["path"].endswith("Bass.wav"))
+    bad = next(line for line in lines if line["path"].endswith("broken.wav"))
+    assert set(good) >= CONTRACT_FIELDS
+    assert good["lowest_note"] == "A2" and good["sample_rate_hz"] == 48000 and good["channels"] == 2
+    assert sum(band["share"] for band in good["bands"]) == pytest.approx(1.0, abs=1e-3)
+    assert set(bad) == {"path", "error"} and "not readable as audio" in bad["error"]
+    assert main(["analyze", "--db", db, str(tmp_path / "Bass.wav")]) == 0
+    text = capsys.readouterr().out
+    assert "integrated" in text and "true peak" in text and "A2" in text
+
+
+def test_analyze_command_refuses_a_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "--no-cache", str(tmp_path / "nowhere")]) == 1
+    assert "nowhere: no such file or folder" in capsys.readouterr().err
