@@ -32,6 +32,7 @@ import scipy.fft
 
 from analyzers.audio import AudioSource
 from analyzers.eq import EqBand, total_power_gain
+from analyzers.overlap import Framer
 
 BARK_EDGES_HZ = (
     20, 100, 200, 300, 400, 510, 630, 770, 920, 1080, 1270, 1480, 1720,
@@ -86,21 +87,11 @@ def band_frames(source: AudioSource) -> BandFrames:
     inside = (index >= 0) & (index < len(edges) - 1)
     scale = 2.0 / (size * float(np.square(window).sum()))
     rows = []
-    buffer = np.zeros((info.channels, size), dtype=np.float32)
-    fill = hop  # half a frame of silence before the start centres the first step on it
+    framer = Framer(info.channels, size, hop, lead=hop)  # the first step is centred on the start
     for block in source.blocks(hop):
-        taken = 0
-        while taken < block.shape[1]:
-            n = min(size - fill, block.shape[1] - taken)
-            buffer[:, fill : fill + n] = block[:, taken : taken + n]
-            fill += n
-            taken += n
-            if fill == size:
-                spectrum = scipy.fft.rfft(buffer * window, axis=-1)
-                power = (np.abs(spectrum) ** 2).sum(axis=0) * scale
-                rows.append(np.bincount(index[inside], weights=power[inside], minlength=len(edges) - 1))
-                buffer[:, :hop] = buffer[:, hop:]
-                fill = hop
+        for frame in framer.push(block):
+            power = (np.abs(scipy.fft.rfft(frame * window, axis=-1)) ** 2).sum(axis=0) * scale
+            rows.append(np.bincount(index[inside], weights=power[inside], minlength=len(edges) - 1))
     energy = np.array(rows, dtype=np.float64) if rows else np.zeros((0, len(edges) - 1))
     return BandFrames(energy, hop / info.sample_rate_hz, edges)
 

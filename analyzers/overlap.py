@@ -54,31 +54,60 @@ class OverlapSave:
     def frames(self, blocks: Iterable[Planar], tail: int = 0) -> Iterator[Frame]:
         """Frames over the stream of `blocks`, followed by `tail` zeros (to let filter delays
         flush). The last frame is shorter when the stream does not fill it."""
-        buffer = np.zeros((self.channels, self.fft_size), dtype=np.float32)
-        fill = self.overlap
+        framer = Framer(self.channels, self.fft_size, self.hop, lead=self.overlap)
         start = 0
-
-        def step(n: int) -> Frame:
-            spectrum = scipy.fft.rfft(buffer, axis=-1)
-            out = scipy.fft.irfft(spectrum[:, np.newaxis, :] * self._responses, self.fft_size, axis=-1)
-            end = self.overlap + n
-            return Frame(spectrum, out[:, :, self.overlap : end], buffer[:, self.overlap : end].copy(), start)
-
         for block in _with_tail(blocks, self.channels, tail):
-            taken = 0
-            while taken < block.shape[1]:
-                n = min(self.fft_size - fill, block.shape[1] - taken)
-                buffer[:, fill : fill + n] = block[:, taken : taken + n]
-                fill += n
-                taken += n
-                if fill == self.fft_size:
-                    yield step(self.hop)
-                    start += self.hop
-                    buffer[:, : self.overlap] = buffer[:, self.hop :]
-                    fill = self.overlap
-        if fill > self.overlap:
-            buffer[:, fill:] = 0.0
-            yield step(fill - self.overlap)
+            for buffer in framer.push(block):
+                yield self._step(buffer, self.hop, start)
+                start += self.hop
+        new = framer.pending
+        last = framer.flush()
+        if last is not None:
+            yield self._step(last, new, start)
+
+    def _step(self, buffer: Planar, new: int, start: int) -> Frame:
+        spectrum = scipy.fft.rfft(buffer, axis=-1)
+        out = scipy.fft.irfft(spectrum[:, np.newaxis, :] * self._responses, self.fft_size, axis=-1)
+        end = self.overlap + new
+        return Frame(spectrum, out[:, :, self.overlap : end], buffer[:, self.overlap : end].copy(), start)
+
+
+class Framer:
+    """Cuts a stream of planar blocks into frames of `size` samples that advance by `hop`, the
+    first frame starting with `lead` zeros before the stream. A yielded frame is the framer's own
+    buffer: valid until the next one is asked for."""
+
+    def __init__(self, channels: int, size: int, hop: int, lead: int = 0) -> None:
+        if not 0 < hop <= size or not 0 <= lead < size:
+            raise ValueError(f"frames of {size} cannot advance by {hop} after {lead} leading zeros")
+        self._buffer = np.zeros((channels, size), dtype=np.float32)
+        self._size, self._hop = size, hop
+        self._fill = lead
+        self.pending = 0  # samples taken that no frame has carried yet
+
+    def push(self, block: Planar) -> Iterator[Planar]:
+        taken = 0
+        while taken < block.shape[1]:
+            n = min(self._size - self._fill, block.shape[1] - taken)
+            self._buffer[:, self._fill : self._fill + n] = block[:, taken : taken + n]
+            self._fill += n
+            self.pending += n
+            taken += n
+            if self._fill == self._size:
+                self.pending = 0
+                yield self._buffer
+                kept = self._size - self._hop
+                self._buffer[:, :kept] = self._buffer[:, self._hop :]
+                self._fill = kept
+
+    def flush(self) -> Planar | None:
+        """The last, zero-padded frame when samples are pending, else None."""
+        if not self.pending:
+            return None
+        self._buffer[:, self._fill :] = 0.0
+        self._fill = self._size - self._hop
+        self.pending = 0
+        return self._buffer
 
 
 def _with_tail(blocks: Iterable[Planar], channels: int, tail: int) -> Iterator[Planar]:

@@ -30,6 +30,7 @@ import scipy.fft
 import scipy.signal
 
 from analyzers.notes import hz_to_midi, midi_to_hz, note_name
+from analyzers.overlap import Framer
 
 LOWEST_HZ = 20.0
 HIGHEST_HZ = 1000.0
@@ -68,8 +69,7 @@ class LowBand:
         frame = 1 << int(np.ceil(np.log2(self.rate_hz * LOW_FRAME_S)))
         self._frame = frame
         self._window = scipy.signal.get_window("hann", frame).astype(np.float32)
-        self._buffer = np.zeros((channels, frame), dtype=np.float32)
-        self._fill = 0
+        self._framer = Framer(channels, frame, frame // 2)
         self._sum = np.zeros(frame // 2 + 1)
         self._frames = 0
         self.freqs_hz: npt.NDArray[np.float64] = np.fft.rfftfreq(frame, 1.0 / self.rate_hz).astype(np.float64)
@@ -78,34 +78,20 @@ class LowBand:
         """Takes a frame's spectrum (channels, fft_size // 2 + 1) with `new_samples` new samples."""
         low = scipy.fft.irfft(spectrum[:, : self._size // 2 + 1] * self._response, self._size, axis=-1)
         count = -(-new_samples // self.factor)
-        self._push(low[:, self._overlap : self._overlap + count])
+        for frame in self._framer.push(low[:, self._overlap : self._overlap + count]):
+            self._accumulate(frame)
 
-    def _push(self, samples: npt.NDArray[np.float32]) -> None:
-        hop = self._frame // 2
-        taken = 0
-        while taken < samples.shape[1]:
-            n = min(self._frame - self._fill, samples.shape[1] - taken)
-            self._buffer[:, self._fill : self._fill + n] = samples[:, taken : taken + n]
-            self._fill += n
-            taken += n
-            if self._fill == self._frame:
-                self._accumulate()
-                self._buffer[:, :hop] = self._buffer[:, hop:]
-                self._fill = hop
-
-    def _accumulate(self) -> None:
-        spectrum = scipy.fft.rfft(self._buffer * self._window, axis=-1)
+    def _accumulate(self, frame: npt.NDArray[np.float32]) -> None:
+        spectrum = scipy.fft.rfft(frame * self._window, axis=-1)
         self._sum += (np.abs(spectrum) ** 2).sum(axis=0)
         self._frames += 1
 
     def power(self) -> npt.NDArray[np.float64]:
         """Mean square per bin (one-sided, summed over channels). The samples after the last
         whole frame are taken as one more frame, zero-padded (so is a stream shorter than one)."""
-        if self._fill > (self._frame // 2 if self._frames else 0):
-            self._buffer[:, self._fill :] = 0.0
-            self._accumulate()
-            self._fill = self._frame // 2
-            self._buffer[:, : self._fill] = 0.0
+        last = self._framer.flush()
+        if last is not None:
+            self._accumulate(last)
         scale = np.full(len(self._sum), 2.0)
         scale[[0, -1]] = 1.0
         return self._sum * scale / (self._frame * float(np.square(self._window).sum()) * max(self._frames, 1))
