@@ -23,7 +23,7 @@ from daemon.discover import Candidate, discover, group_versions
 from daemon.errors import AppError, ParseError
 from daemon.formats import read_session, reader_for
 from daemon.model import Session
-from daemon.store import SaveInfo, Store
+from daemon.store import SaveInfo, Store, pack_snapshot
 
 DASK_CONNECT_TIMEOUT_S = 20
 # A bulk run keeps many sessions alive at once, and the cyclic collector's default thresholds
@@ -34,12 +34,14 @@ BULK_GC_THRESHOLD = (50_000, 20, 100)
 
 @dataclass(frozen=True)
 class ReadResult:
-    """What a worker made of one candidate: its content hash and session, or why it failed."""
+    """What a worker made of one candidate: its content hash, session and packed snapshot (off the
+    appending process, which only writes it), or why it failed."""
 
     sha256: str
     size: int
     session: Session | None
     reason: str | None = None
+    snapshot: bytes | None = None
 
 
 @dataclass
@@ -78,7 +80,7 @@ def read_candidate(candidate: Candidate) -> ReadResult:
         return ReadResult(sha256, len(data), None, exc.reason)
     except Exception as exc:  # noqa: BLE001 - a reader bug must not stop a bulk run
         return ReadResult(sha256, len(data), None, f"could not be read ({type(exc).__name__}: {exc})")
-    return ReadResult(sha256, len(data), session)
+    return ReadResult(sha256, len(data), session, snapshot=pack_snapshot(session))
 
 
 def _as_recorded(groups: dict[str, list[Candidate]], store: Store) -> dict[str, list[Candidate]]:
@@ -204,7 +206,7 @@ def _append(store: Store, candidate: Candidate, result: ReadResult, user: str, r
         if not outcome.duplicate:
             report.rejected.append((candidate.source, result.reason or ""))
     else:
-        outcome = store.append_save(info, result.session)
+        outcome = store.append_save(info, result.session, result.snapshot)
         if not outcome.duplicate:
             report.saves += 1
             report.changes += outcome.changes

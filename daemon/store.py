@@ -16,6 +16,7 @@ import threading
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,10 @@ COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 BUSY_TIMEOUT_MS = 30_000
 SNAPSHOT_CACHE = 64
 MAX_APPEND_ATTEMPTS = 20
-EVENT_COLUMNS = ("position", "session_id", "session", "version", "type", "at", "user", "payload")
+INSERT_EVENT = (
+    'INSERT INTO events (position, session_id, session, version, type, at, "user", payload)'
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _MIGRATE_LOCK = threading.Lock()
 
 
@@ -173,47 +177,72 @@ class Store:
         self.engine.dispose()
 
     # -- writing -----------------------------------------------------------------------------
-    def _write(self) -> Any:
-        conn = self.engine.connect()
-        conn.info["write"] = True
-        return conn
+    @contextmanager
+    def _transaction(self) -> Iterator[_Driver]:
+        """One write transaction on a driver connection of the engine's pool: committed if the
+        block ends normally, rolled back if it raises.
 
-    def append_save(self, info: SaveInfo, session: Session) -> AppendResult:
+        The write path runs plain SQL through the driver: SQLAlchemy's work per statement costs
+        more than the statements themselves here (bench/ingest.py)."""
+        connection = self.engine.raw_connection()
+        try:
+            db = _Driver(connection.cursor(), self.is_sqlite)
+            if self.is_sqlite:
+                db.run("BEGIN IMMEDIATE")  # the write lock up front, as `_on_begin` explains
+            try:
+                yield db
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+        finally:
+            connection.close()
+
+    def append_save(self, info: SaveInfo, session: Session, snapshot: bytes | None = None) -> AppendResult:
         """Record an accepted save: its tracking row, snapshot, `session-saved` event and the
         changes against the session's previous accepted save, all in one transaction.
 
         The diff is computed before the write lock is taken, against the latest save seen, and
         committed only if that is still the latest (an expected-version append: another writer
-        that got in first makes this one diff again), so the lock is held for the writes alone."""
+        that got in first makes this one diff again), so the lock is held for the writes alone.
+        `snapshot` is `pack_snapshot(session)` when the caller packed it already."""
         for _ in range(MAX_APPEND_ATTEMPTS):
             base = self._latest(info.session)
             previous = self._read_snapshot(base[0]) if base else None
             changes = diff(previous, session)
-            result = self.commit_save(info, session, changes, expected_version=base[1] if base else 0)
+            result = self.commit_save(info, session, changes, base[1] if base else 0, snapshot)
             if result is not None:
                 return result
         raise StoreError(f"session {info.session!r} kept changing under this writer", "try again")
 
     def commit_save(
-        self, info: SaveInfo, session: Session, changes: list[Change], expected_version: int
+        self,
+        info: SaveInfo,
+        session: Session,
+        changes: list[Change],
+        expected_version: int,
+        snapshot: bytes | None = None,
     ) -> AppendResult | None:
         """Write a save whose changes were computed against version `expected_version` of its
-        session (0: none yet). None if another writer appended a newer version meanwhile."""
-        packed = _pack(session)
+        session (0: none yet). None if another writer appended a newer version meanwhile.
+
+        `snapshot` is `pack_snapshot(session)` when the caller packed it already (off the write
+        path: ingest does it in its reader processes)."""
+        packed = snapshot if snapshot is not None else pack_snapshot(session)
         saved = {"file": info.file, "sha256": info.sha256, "saved_at": _iso(info.saved_at), "changes": len(changes)}
         payloads = [_encoded("session-saved", saved)] + [_encoded(c.type, c.payload()) for c in changes]
-        with self._write() as conn, conn.begin():
-            last = self._lock(conn)
-            session_id = self._session_id(conn, info.session, info.saved_at)
-            if self._known(conn, session_id, info.sha256):
+        with self._transaction() as db:
+            last = self._lock(db)
+            session_id = self._session_id(db, info.session, info.saved_at)
+            if self._known(db, session_id, info.sha256):
                 return AppendResult(duplicate=True)
-            latest = _sql(conn, "SELECT MAX(version) FROM saves WHERE session_id = ?", (session_id,)).scalar()
+            latest = db.value("SELECT MAX(version) FROM saves WHERE session_id = ?", (session_id,))
             if (latest or 0) != expected_version:
                 return None
             version = expected_version + 1
-            save_id = self._insert_save(conn, info, session_id, version, "accepted", None)
-            _sql(conn, "INSERT INTO snapshots (save_id, data) VALUES (?, ?)", (save_id, packed))
-            positions = self._append_events(conn, last, session_id, info, version, payloads)
+            save_id = self._insert_save(db, info, session_id, version, "accepted", None)
+            db.run("INSERT INTO snapshots (save_id, data) VALUES (?, ?)", (save_id, packed))
+            positions = self._append_events(db, last, session_id, info, version, payloads)
         self._remember(save_id, session)
         return AppendResult(duplicate=False, version=version, positions=positions, changes=len(changes))
 
@@ -236,36 +265,27 @@ class Store:
     def append_rejected(self, info: SaveInfo, reason: str) -> AppendResult:
         """Record a file that could not be read: a tracking row and a `save-rejected` event.
         What was stored before is untouched."""
-        with self._write() as conn, conn.begin():
-            last = self._lock(conn)
-            session_id = self._session_id(conn, info.session, info.saved_at)
-            if self._known(conn, session_id, info.sha256):
+        with self._transaction() as db:
+            last = self._lock(db)
+            session_id = self._session_id(db, info.session, info.saved_at)
+            if self._known(db, session_id, info.sha256):
                 return AppendResult(duplicate=True)
-            self._insert_save(conn, info, session_id, None, "rejected", reason)
+            self._insert_save(db, info, session_id, None, "rejected", reason)
             payload = {"file": info.file, "sha256": info.sha256, "reason": reason}
-            positions = self._append_events(conn, last, session_id, info, None, [_encoded("save-rejected", payload)])
+            positions = self._append_events(db, last, session_id, info, None, [_encoded("save-rejected", payload)])
         return AppendResult(duplicate=False, positions=positions)
 
-    # The write path runs plain SQL through the driver: building and compiling SQLAlchemy
-    # statements cost more than the statements themselves here (bench/ingest.py).
-    def _session_id(self, conn: Connection, name: str, at: datetime) -> int:
-        row = _sql(conn, "SELECT id FROM sessions WHERE name = ?", (name,)).first()
-        if row:
-            return int(row[0])
-        return int(
-            _sql(
-                conn, "INSERT INTO sessions (name, created_at) VALUES (?, ?) RETURNING id", (name, _utc(at))
-            ).scalar_one()
-        )
+    def _session_id(self, db: _Driver, name: str, at: datetime) -> int:
+        found = db.value("SELECT id FROM sessions WHERE name = ?", (name,))
+        if found is None:
+            found = db.value("INSERT INTO sessions (name, created_at) VALUES (?, ?) RETURNING id", (name, _utc(at)))
+        return int(found)
 
-    def _known(self, conn: Connection, session_id: int, sha256: str) -> bool:
-        return (
-            _sql(conn, "SELECT 1 FROM saves WHERE session_id = ? AND sha256 = ?", (session_id, sha256)).first()
-            is not None
-        )
+    def _known(self, db: _Driver, session_id: int, sha256: str) -> bool:
+        return db.first("SELECT 1 FROM saves WHERE session_id = ? AND sha256 = ?", (session_id, sha256)) is not None
 
     def _insert_save(
-        self, conn: Connection, info: SaveInfo, session_id: int, version: int | None, outcome: str, reason: str | None
+        self, db: _Driver, info: SaveInfo, session_id: int, version: int | None, outcome: str, reason: str | None
     ) -> int:
         values = (
             session_id,
@@ -284,35 +304,34 @@ class Store:
             'INSERT INTO saves (session_id, version, sha256, size, mtime, saved_at, file, outcome, reason, "user", ingested_at)'
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
         )
-        return int(_sql(conn, sql, values).scalar_one())
+        return int(db.value(sql, values))
 
-    def _lock(self, conn: Connection) -> int:
+    def _lock(self, db: _Driver) -> int:
         """Take the log's write lock for this transaction; the last position allocated.
 
         Every append takes it first, so appends are serialized: positions are gap-free and
         commit in order, and the duplicate check that follows cannot race another writer."""
         sql = "SELECT value FROM counters WHERE name = 'events'" + ("" if self.is_sqlite else " FOR UPDATE")
-        return int(_sql(conn, sql, ()).scalar_one())
+        return int(db.value(sql))
 
     def _append_events(
         self,
-        conn: Connection,
+        db: _Driver,
         last: int,
         session_id: int | None,
         info: SaveInfo,
         version: int | None,
         payloads: list[tuple[str, str]],
     ) -> tuple[int, ...]:
-        """Number and insert events whose payloads are already JSON text."""
+        """Number and insert events whose payloads are already JSON text, in one executemany."""
         first = last + 1
-        at = _utc(info.saved_at)
-        bound_at = _bind(at) if conn.dialect.paramstyle == "qmark" else at
+        at = db.bind(_utc(info.saved_at))
         rows = [
-            (first + i, session_id, info.session, version, type_, bound_at, info.user, payload)
+            (first + i, session_id, info.session, version, type_, at, info.user, payload)
             for i, (type_, payload) in enumerate(payloads)
         ]
-        _insert_many(conn, EVENTS, EVENT_COLUMNS, rows)
-        _sql(conn, "UPDATE counters SET value = ? WHERE name = 'events'", (last + len(rows),))
+        db.run_many(INSERT_EVENT, rows)
+        db.run("UPDATE counters SET value = ? WHERE name = 'events'", (last + len(rows),))
         return tuple(range(first, first + len(rows)))
 
     # -- reading -----------------------------------------------------------------------------
@@ -404,21 +423,40 @@ class Store:
             return str(conn.execute(text("PRAGMA integrity_check")).scalar_one())
 
 
-def _sql(conn: Connection, sql: str, params: tuple[Any, ...]) -> Any:
-    """One statement through the driver, written with `?` marks (turned into the driver's own)."""
-    if conn.dialect.paramstyle == "qmark":
-        return conn.exec_driver_sql(sql, tuple(_bind(p) for p in params))
-    return conn.exec_driver_sql(sql.replace("?", "%s"), params)
+class _Driver:
+    """Plain SQL on a driver cursor, written with `?` marks (turned into the driver's own on
+    PostgreSQL); on SQLite, values are bound as SQLAlchemy stores them, so its reads agree."""
 
+    def __init__(self, cursor: Any, is_sqlite: bool) -> None:
+        self._cursor = cursor
+        self._is_sqlite = is_sqlite
 
-def _insert_many(conn: Connection, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Many rows in one driver-level executemany: the log's hot path, where building and
-    compiling a statement per batch costs more than the insert itself."""
-    if not rows:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join(mark for _ in columns)})", rows)
+    def _sql(self, sql: str) -> str:
+        return sql if self._is_sqlite else sql.replace("?", "%s")
+
+    def bind(self, value: Any) -> Any:
+        """A value as this driver is given it (SQLAlchemy's own DateTime text on SQLite)."""
+        if self._is_sqlite and isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value
+
+    def run(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        self._cursor.execute(self._sql(sql), tuple(self.bind(p) for p in params))
+
+    def first(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        """The first row of a query (or of an INSERT ... RETURNING), None if it has none."""
+        self.run(sql, params)
+        return self._cursor.fetchone()
+
+    def value(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        """The first column of the first row, None if there is no row."""
+        row = self.first(sql, params)
+        return row[0] if row else None
+
+    def run_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """One statement for many rows, in one executemany; their values already `bind`-ed."""
+        if rows:
+            self._cursor.executemany(self._sql(sql), rows)
 
 
 _JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
@@ -429,14 +467,8 @@ def _encoded(type_: str, payload: dict[str, Any]) -> tuple[str, str]:
     return type_, _JSON.encode(payload)
 
 
-def _bind(value: Any) -> Any:
-    """A value as the SQLite driver stores it (SQLAlchemy's own DateTime format for times)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    return value
-
-
-def _pack(session: Session) -> bytes:
+def pack_snapshot(session: Session) -> bytes:
+    """A session as the store keeps its snapshot: zlib-compressed JSON (see `Store.commit_save`)."""
     # zlib level 1: a fifth of level 6's time for a snapshot about a third larger.
     return zlib.compress(json.dumps(session_to_dict(session), allow_nan=False, separators=(",", ":")).encode(), 1)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -94,6 +96,15 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), "TAPEOP_CONFIG_DIR": "/nonexistent-tapeop-config"}
 
 
+def _saves_in(db: Path) -> int:
+    """Saves recorded so far, read beside a running writer (WAL lets readers in)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM saves").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet, or its schema not yet
+        return 0
+
+
 @pytest.fixture(scope="module")
 def big_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("archive")
@@ -121,16 +132,21 @@ def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_log(
     rng = random.Random(20261125)
     kills = 0
     for _ in range(20):
+        before = _saves_in(db)
         proc = subprocess.Popen(
             _ingest_cmd(big_archive, db), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0.3, 2.5))
+        # A random moment once this run is at work (it has appended a save), not during start-up.
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and _saves_in(db) <= before and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.04))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait(timeout=60)
     subprocess.run(_ingest_cmd(big_archive, db), check=True, env=_env(), capture_output=True, timeout=600)
-    assert kills >= 10, "the archive ingested too fast to be interrupted: make it bigger"
+    assert kills == 20, "the archive ingested too fast to be interrupted: make it bigger"
     store = Store.open(sqlite_url(db))
     assert store.integrity_check() == "ok"
     log = _log(store)
