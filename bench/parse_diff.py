@@ -5,7 +5,8 @@ Anchor: ../shared/research/perf-anchors.md, section 4 (XML): a 200-track project
 This bench builds a session of that shape with the real writer (200 tracks, each with an EQ, a
 compressor and two VST3 plug-ins of 30 parameters, 2 sends, 2 clips, 2,000 automation points; plus
 2 returns and a master), and a second version with 20 edits. It then times, side by side in one
-run, median of 5 runs after 1 warm-up (1 run with --quick), round-robin, default gc:
+run, median of 5 runs after 1 warm-up (1 run with --quick), round-robin, default gc, each
+result freed outside the timed window (see settle_allocator):
 
 - floor: `etree.fromstring(data)`, plain parser, default options (bare lxml parse)
 - read:  `parse_project_xml(data, ...)`, safe parse + building the Session; target <= 3x floor
@@ -171,9 +172,21 @@ def edit_session(s: Session) -> tuple[Session, int]:
     return replace(s, tracks=tuple(t)), 20
 
 
+def settle_allocator() -> None:
+    """Have the C allocator finish freeing what the last step left, before the next step is timed.
+
+    glibc puts the small blocks of a freed lxml tree in its fast bins and merges them only on the
+    next large request. The floor's tree (433k elements and as many whitespace text nodes) thus
+    left ~0.08 s of merging to the parse inside the next step, the read, while the read's own tree
+    was merged when its Session was freed, outside any window. One 64 KB request (below glibc's
+    mmap threshold) does the merging here; with other allocators it costs next to nothing."""
+    bytearray(64 * 1024)
+
+
 def measure(steps: dict[str, Callable[[], object]], runs: int, warmup: int) -> dict[str, list[float]]:
     """Wall seconds of each step, run round-robin (one of each per round) so that load from other
-    processes falls on all steps alike; each result is freed outside the timed window."""
+    processes falls on all steps alike; each result is freed outside the timed window, the
+    allocator's deferred part of that work included."""
     times: dict[str, list[float]] = {name: [] for name in steps}
     for round_ in range(warmup + runs):
         for name, fn in steps.items():
@@ -181,6 +194,7 @@ def measure(steps: dict[str, Callable[[], object]], runs: int, warmup: int) -> d
             result = fn()
             elapsed = time.perf_counter() - start
             del result
+            settle_allocator()
             if round_ >= warmup:
                 times[name].append(elapsed)
     return times

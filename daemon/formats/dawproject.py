@@ -11,7 +11,6 @@ The pre-1.0 format (JSON inside the ZIP, 2020) is refused with that reason.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +161,10 @@ class _Target:
     kind: str = "plain"
 
 
+# An id's entry until automation asks for it: track key, term, device, kind, unit, min, max.
+_TargetEntry = tuple[int, str, str | None, str, str, str | None, str | None]
+
+
 @dataclass
 class _TrackBuild:
     el: etree._Element
@@ -187,7 +190,7 @@ class _Reader:
         self.top: list[int] = []
         self.slot_of: dict[etree._Element, int] = {}
         self.id_to_track: dict[str, int] = {}
-        self.targets: dict[str, tuple[int, str, str | None, str, etree._Element | None]] = {}
+        self.targets: dict[str, _TargetEntry] = {}
         self.tempo_bpm: float | None = None
         self.tempo_points: list[tuple[float, float]] = []
 
@@ -273,7 +276,7 @@ class _Reader:
         tempo_el = el.find("Tempo")
         tempo = self._number(tempo_el, "Transport tempo") if tempo_el is not None else None
         if tempo_el is not None and tempo_el.get("id"):
-            self.targets[tempo_el.get("id") or ""] = (TEMPO, "tempo_bpm", None, "plain", tempo_el)
+            self._target(tempo_el, TEMPO, "tempo_bpm", None, "plain")
         sig_el = el.find("TimeSignature")
         signature = None
         if sig_el is not None:
@@ -397,7 +400,8 @@ class _Reader:
                 kind = "other"
         where = f"track {self.builds[index].name!r}, device {name!r}"
         params: dict[str, ParamValue] = {}
-        parameters = el.find("Parameters")
+        children = _children(el)
+        parameters = children.get("Parameters")
         if parameters is not None:
             for p in parameters:
                 if isinstance(p.tag, str):
@@ -406,11 +410,11 @@ class _Reader:
             for number, band in enumerate(el.iterchildren("Band"), start=1):
                 self._band(band, number, params, index, name, where)
         for child_tag, (term, value_kind) in BUILTIN_PARAMS.get(el.tag, {}).items():
-            child = el.find(child_tag)
+            child = children.get(child_tag)
             if child is not None and (child.get("value") is not None or value_kind == "bool"):
                 params[term] = self._converted(child, value_kind, f"{where} {term}")
                 self._target(child, index, term, name, value_kind)
-        enabled_el = el.find("Enabled")
+        enabled_el = children.get("Enabled")
         if enabled_el is not None:
             self._target(enabled_el, index, "enabled", name, "bool")
         return Device(
@@ -422,7 +426,7 @@ class _Reader:
             role=el.get("deviceRole") or "audioFX",
             enabled=self._bool(enabled_el, True),
             params=canonical_params(params),
-            state_sha256=self._state_hash(el.find("State"), where),
+            state_sha256=self._state_hash(children.get("State"), where),
         )
 
     def _plugin_param(
@@ -462,8 +466,9 @@ class _Reader:
         order = band.get("order")
         if band_type in ("highpass", "lowpass") and order and order.isdigit():
             params[f"{prefix}.slope_db_oct"] = 6.0 * int(order)
+        children = _children(band)
         for child_tag, (leaf, kind) in BAND_PARAMS.items():
-            child = band.find(child_tag)
+            child = children.get(child_tag)
             if child is None:
                 continue
             term = f"{prefix}.{leaf}"
@@ -484,19 +489,20 @@ class _Reader:
         return hashlib.sha256(data).hexdigest() if data is not None else None
 
     def _target(self, el: etree._Element, index: int, term: str, device: str | None, kind: str) -> None:
-        """Remember what an id names, for automation; its unit and range are read only if used."""
+        """Remember what an id names, for automation, with the unit and range the element states.
+        Kept as strings in a flat tuple, not the element: tens of thousands of parameters, of which
+        a few are automated, would otherwise keep as many element proxies alive for the collector
+        to walk."""
         ident = el.get("id")
         if ident:
-            self.targets[ident] = (index, term, device, kind, el)
+            self.targets[ident] = (index, term, device, kind, el.get("unit") or "", el.get("min"), el.get("max"))
 
     def _resolve(self, ref: str) -> _Target | None:
         entry = self.targets.get(ref)
         if entry is None:
             return None
-        index, term, device, kind, el = entry
-        if el is None:
-            return _Target(index, term, device, "", kind=kind)
-        return _Target(index, term, device, el.get("unit") or "", _float(el.get("min")), _float(el.get("max")), kind)
+        index, term, device, kind, unit, low, high = entry
+        return _Target(index, term, device, unit, _float(low), _float(high), kind)
 
     # -- arrangement -------------------------------------------------------------------------
     def _arrangement(
@@ -555,12 +561,11 @@ class _Reader:
             return
         where = f"track {self.builds[target.track_key].name!r} automation of {target.term}"
         points = self._points(el, target, where, unit)
-        interpolation = "linear"
         first = el.find("RealPoint")
-        if first is not None and first.get("interpolation") == "hold":
-            interpolation = "hold"
-        if el.find("RealPoint") is None and len(points):
-            interpolation = "hold"
+        if first is None:  # switches and steps (BoolPoint, IntegerPoint, EnumPoint) hold
+            interpolation = "hold" if points else "linear"
+        else:
+            interpolation = "hold" if first.get("interpolation") == "hold" else "linear"
         lane = AutomationLane(target=target.term, device=target.device, points=points, interpolation=interpolation)
         self.builds[target.track_key].lanes[lane.key] = lane
 
@@ -594,7 +599,7 @@ class _Reader:
                 continue
             (switches if tag == "BoolPoint" else numbers).append((time, value))
         try:
-            converted = self._convert(target, unit, [v for _, v in numbers])
+            converted = self._convert(target, unit, np.array([v for _, v in numbers], dtype=float)).tolist()
         except units.UnconvertibleError:
             bad, converted = bad + len(numbers), []
             numbers = []
@@ -617,22 +622,19 @@ class _Reader:
         if not times or len(times) != len(values) or others != 0:
             return None
         try:
-            t = list(map(float, times))  # str -> float in C; faster than numpy's string parsing
-            v = list(map(float, values))
-            if not (all(map(math.isfinite, t)) and all(map(math.isfinite, v))):
+            t, v = np.array((times, values), dtype=float)  # float() of each string, in C
+            if not np.isfinite(t).all() or not np.isfinite(v).all():
                 return None
             v = self._convert(target, unit, v)
         except (ValueError, units.UnconvertibleError):
             return None
-        return tuple(zip(t, v))
+        return tuple(zip(t.tolist(), v.tolist()))
 
-    def _convert(self, target: _Target | None, unit: str, values: list[float]) -> list[float]:
+    def _convert(self, target: _Target | None, unit: str, values: np.ndarray) -> np.ndarray:
         """Automation values into the target's standard unit, all at once."""
-        kind = target.kind if target is not None else "plain"
-        if kind not in ("db", "pan", "hz", "ms") or not values:
+        if target is None or target.kind not in ("db", "pan", "hz", "ms"):
             return values
-        low, high = (target.low, target.high) if target is not None else (None, None)
-        return units.convert_array(kind, unit, np.array(values), low, high, self.tempo_bpm).tolist()  # type: ignore[no-any-return]
+        return units.convert_array(target.kind, unit, values, target.low, target.high, self.tempo_bpm)
 
     def _clip(self, el: etree._Element) -> Clip | None:
         audio = next(el.iter("Audio"), None)
@@ -714,6 +716,12 @@ def _term_kind(term: str) -> str:
     if term.rsplit(".", 1)[-1] in ("enabled", "auto_makeup"):
         return "bool"
     return _KIND_OF_UNIT.get(unit_of(term), "plain")
+
+
+def _children(el: etree._Element) -> dict[str, etree._Element]:
+    """The first child element of each tag, as find(tag) would return it, from one pass over the
+    children: for elements whose children are looked up by tag many times over."""
+    return {child.tag: child for child in reversed(el)}
 
 
 def _first_time_unit(lanes: etree._Element) -> str | None:

@@ -18,6 +18,7 @@ Limits and their sources (../shared/research/reliability-anchors.md, section 1):
 from __future__ import annotations
 
 import os
+import re
 import struct
 import threading
 import zipfile
@@ -45,6 +46,7 @@ _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_EOCD = b"PK\x06\x06"
 _CENTRAL = b"PK\x01\x02"
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")  # one pass over the bytes finds either
 
 
 class _ExternalLoadError(Exception):
@@ -75,6 +77,10 @@ def _parser() -> etree.XMLParser:
 
 
 def _new_parser() -> etree.XMLParser:
+    """The hardened parser. Besides the safety flags, it keeps no comments, processing
+    instructions or whitespace-only text between elements: session formats carry their data in
+    elements and attributes, and in a pretty-printed project.xml the indentation is half of all
+    nodes, which cost time to build, walk and free."""
     parser = etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
@@ -83,6 +89,7 @@ def _new_parser() -> etree.XMLParser:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        remove_blank_text=True,
         collect_ids=False,
     )
     parser.resolvers.add(_NoExternalLoads())
@@ -95,7 +102,7 @@ def parse_xml(data: bytes, source: str | Path, limits: Limits = LIMITS) -> etree
         raise ParseError(source, f"XML of {len(data):,} bytes is over the {limits.max_xml_bytes:,} cap")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
         raise ParseError(source, "XML is not UTF-8 (session files are UTF-8)")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+    if _DECLARATION.search(data):
         raise ParseError(source, "XML with a DTD or entity declarations is refused (possible entity attack)")
     try:
         root = etree.fromstring(data, parser=_parser())
