@@ -1,6 +1,7 @@
 """Audio measured through the store's content-addressed cache, for `tapeop analyze` and the
 processors: an audio file is analyzed once per content (its sha256), however many paths, sessions
-and versions refer to it.
+and versions refer to it. And the audio a session refers to: each track's dry signal, assembled
+from its clips (analyzers.dry) out of the session's archive or its folder, never from outside.
 
 The cache lives in the store's `analyses` table, keyed by (sha256, analysis kind); the kind names
 the analysis and its version, so a change to the measurement invalidates old entries by kind
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +23,10 @@ from sqlalchemy.exc import IntegrityError
 
 from analyzers.analysis import AudioAnalysis, analyze_file
 from analyzers.audio import AudioError
+from analyzers.dry import ClipPlacement, DrySignal
+from daemon.errors import ParseError
+from daemon.formats.guard import LIMITS, SafeArchive, path_inside
+from daemon.model import Session, Track
 from daemon.store import Store
 from daemon.tables import AnalysisRow
 
@@ -97,3 +103,83 @@ def audio_files(paths: Sequence[Path]) -> Iterator[Path]:
             for name in sorted(files):
                 if Path(name).suffix.lower() in AUDIO_SUFFIXES:
                     yield Path(folder, name)
+
+
+class SessionAudio:
+    """Finds the audio files a session file refers to: members of its .dawproject archive
+    (streamed out once, by content, into `extract_to`: a 2 GB stem is never held in memory) or
+    files inside the session's own folder. Anything else (absolute paths, `..`, links out of the
+    folder) is refused with the reason, as are members over the audio cap or inflating like a
+    bomb."""
+
+    def __init__(self, session_file: Path, extract_to: Path) -> None:
+        self.session_file = session_file
+        self.extract_to = extract_to
+        self._found: dict[str, Path] = {}
+
+    def locate(self, reference: str) -> Path:
+        if reference not in self._found:
+            self._found[reference] = self._locate(reference)
+        return self._found[reference]
+
+    def _locate(self, reference: str) -> Path:
+        if self.session_file.suffix.lower() == ".dawproject":
+            try:
+                with SafeArchive(self.session_file) as archive:
+                    name = reference.replace("\\", "/")
+                    if archive.has(name):
+                        return self._extract(archive, name)
+            except ParseError as exc:
+                raise AudioError(self.session_file, exc.reason) from None
+        found = path_inside(self.session_file.parent, reference)
+        if found is None:
+            raise AudioError(
+                reference, f"not a file inside the session's folder {self.session_file.parent} (not opened)"
+            )
+        return found
+
+    def _extract(self, archive: SafeArchive, name: str) -> Path:
+        self.extract_to.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        suffix = Path(name).suffix.lower()
+        with tempfile.NamedTemporaryFile(dir=self.extract_to, suffix=".part", delete=False) as out:
+            try:
+                for chunk in archive.chunks(name, LIMITS.max_audio_bytes):
+                    digest.update(chunk)
+                    out.write(chunk)
+            except BaseException:
+                out.close()
+                os.unlink(out.name)
+                raise
+        target = self.extract_to / f"{digest.hexdigest()}{suffix}"
+        os.replace(out.name, target)  # the same content lands on the same name: no duplicates
+        return target
+
+
+def seconds_per_unit(session: Session) -> float:
+    """Seconds per unit of the session's timeline (its tempo turns beats into seconds)."""
+    if session.time_unit == "seconds":
+        return 1.0
+    if not session.tempo_bpm or session.tempo_bpm <= 0:
+        raise AudioError(session.name, "the session has no tempo to place its clips in seconds")
+    return 60.0 / session.tempo_bpm
+
+
+def dry_signal(session: Session, track: Track, audio: SessionAudio) -> DrySignal | None:
+    """A track's dry signal from its enabled clips (placed at the session's tempo; tempo changes
+    are not followed), or None when it has no clips."""
+    scale = seconds_per_unit(session)
+    clips = [
+        ClipPlacement(
+            path=audio.locate(clip.file),
+            position_s=clip.position * scale,
+            duration_s=clip.duration * scale,
+            offset_s=clip.play_start * scale,
+            gain_db=clip.gain_db,
+            fade_in_s=clip.fade_in * scale,
+            fade_out_s=clip.fade_out * scale,
+        )
+        for clip in track.clips
+        if clip.enabled
+    ]
+    return DrySignal(clips) if clips else None

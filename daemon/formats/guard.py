@@ -22,6 +22,7 @@ import re
 import struct
 import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -36,6 +37,7 @@ class Limits:
     max_entries: int = 10_000
     max_xml_bytes: int = 256 * 1024 * 1024
     max_member_bytes: int = 64 * 1024 * 1024  # plug-in state and other small members
+    max_audio_bytes: int = 4 * 1024**3  # an embedded audio file, streamed out, never held whole
     max_ratio: float = 100.0
     ratio_grace_bytes: int = 100 * 1024
 
@@ -250,6 +252,12 @@ class SafeArchive:
         return name in self.names
 
     def read(self, name: str, cap: int | None = None) -> bytes:
+        """A member's bytes (at most `cap`, by default the small-member cap)."""
+        return b"".join(self.chunks(name, cap))
+
+    def chunks(self, name: str, cap: int | None = None) -> Iterator[bytes]:
+        """A member inflated in 1 MB chunks, checked before (declared size, ratio) and while
+        (actual size) it inflates."""
         info = self.names[name]
         cap = self.limits.max_member_bytes if cap is None else cap
         if info.file_size > cap:
@@ -261,7 +269,6 @@ class SafeArchive:
                     self.path,
                     f"ZIP member {name!r} inflates {ratio:,.0f}:1, over the {self.limits.max_ratio:.0f}:1 cap (possible zip bomb)",
                 )
-        chunks: list[bytes] = []
         total = 0
         try:
             with self._zip.open(info) as member:
@@ -269,24 +276,32 @@ class SafeArchive:
                     total += len(chunk)
                     if total > cap:
                         raise ParseError(self.path, f"ZIP member {name!r} inflates past the {cap:,} cap")
-                    chunks.append(chunk)
+                    yield chunk
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise ParseError(self.path, f"ZIP member {name!r} cannot be read ({_short(str(exc))})") from None
-        return b"".join(chunks)
+
+
+def path_inside(folder: Path, reference: str) -> Path | None:
+    """The file a session refers to, only if it lies inside the session's own folder: None for
+    anything outside (absolute, `..`, a link out) or missing."""
+    if _unsafe_name(reference):
+        return None
+    root = folder.resolve()
+    target = (root / reference.replace("\\", "/")).resolve()
+    if root not in target.parents or not target.is_file():
+        return None
+    return target
 
 
 def read_inside(folder: Path, reference: str, cap: int = LIMITS.max_member_bytes) -> bytes | None:
     """Read a file the session refers to, only if it lies inside the session's own folder.
 
     Returns None for anything outside (absolute, `..`, a link out), missing, or over the cap."""
-    if _unsafe_name(reference):
-        return None
-    root = folder.resolve()
-    target = (root / reference.replace("\\", "/")).resolve()
-    if root not in target.parents:
+    target = path_inside(folder, reference)
+    if target is None:
         return None
     try:
-        if not target.is_file() or target.stat().st_size > cap:
+        if target.stat().st_size > cap:
             return None
         fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as fh:

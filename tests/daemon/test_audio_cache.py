@@ -11,8 +11,12 @@ import pytest
 import soundfile as sf
 from sqlalchemy import func, select
 
-from daemon.audio import AnalysisCache, audio_files, measure
+from analyzers.analysis import analyze
+from analyzers.audio import ArraySource, AudioError, planar
+from analyzers.notes import semitones_between
+from daemon.audio import AnalysisCache, SessionAudio, audio_files, dry_signal, measure
 from daemon.cli import main
+from daemon.simulator import load_stem, simulate_archive
 from daemon.store import Store
 from daemon.tables import AnalysisRow
 
@@ -82,3 +86,37 @@ def test_analyze_command_json_follows_the_contract(tmp_path: Path, capsys: pytes
 def test_analyze_command_refuses_a_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", "--no-cache", str(tmp_path / "nowhere")]) == 1
     assert "nowhere: no such file or folder" in capsys.readouterr().err
+
+
+def test_a_tracks_dry_signal_comes_out_of_the_session_archive(tmp_path: Path) -> None:
+    saves = simulate_archive(tmp_path / "archive", songs=1, saves=1, seed=11, seconds=8)
+    save = saves[0]
+    audio = SessionAudio(save.path, tmp_path / "extracted")
+    for name in ("Bass DI", "Lead Vox"):
+        signal = dry_signal(save.session, save.session.track(name), audio)
+        assert signal is not None
+        measured = analyze(signal)
+        stem, rate = load_stem(save, name)
+        direct = analyze(ArraySource(planar(stem), rate))
+        assert measured.integrated_lufs == pytest.approx(direct.integrated_lufs, abs=0.01)
+        truth = save.stems[name]
+        assert measured.lowest is not None and truth.lowest_note_hz is not None
+        assert abs(semitones_between(truth.lowest_note_hz, measured.lowest.freq_hz)) <= 1.0
+    again = SessionAudio(save.path, tmp_path / "extracted")
+    again.locate(save.session.track("Bass DI").clips[0].file)
+    assert len(list((tmp_path / "extracted").iterdir())) == 2  # by content: extracted once each
+
+
+def test_session_audio_never_opens_files_outside_the_session_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "song"
+    folder.mkdir()
+    inside = stem(folder / "Bass.wav")
+    stem(tmp_path / "secret.wav")
+    audio = SessionAudio(folder / "project.xml", tmp_path / "extracted")
+    assert audio.locate("Bass.wav") == inside.resolve()
+    for reference in ("../secret.wav", str(tmp_path / "secret.wav"), "missing.wav"):
+        with pytest.raises(AudioError, match="not a file inside the session's folder"):
+            audio.locate(reference)
+    (folder / "link.wav").symlink_to(tmp_path / "secret.wav")
+    with pytest.raises(AudioError):
+        audio.locate("link.wav")
