@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,97 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         stop()
         store.close()
     print(report.summary())
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """The service in the foreground: watch session folders and ingest every save once it has
+    settled, until SIGTERM or Ctrl-C. Wires the watcher to the config file (roots bound to
+    engineers, timings), the log files, systemd's notifications, the status file `service status`
+    reads, and the down-time scheduler."""
+    from daemon import downtime, service
+    from daemon.notify import Notifier
+    from daemon.store import Store
+    from daemon.watch import Outcome, Watcher, instance_lock, status_path, stop_on_signals
+
+    settings = config.load_config()
+    roots = [Path(p).expanduser() for p in args.paths] or [root.path for root in settings.watch.roots]
+    if not roots:
+        raise AppError(
+            "no folders to watch", f"give them as arguments, or as [[watch.roots]] in {config.config_file()}"
+        )
+    for root in roots:
+        if not root.is_dir():
+            raise AppError(f"{root}: no such folder", "give the folders where the DAW saves its sessions")
+    quiet = settings.watch.quiet_seconds if args.quiet is None else args.quiet
+    rescan = settings.watch.rescan_seconds if args.rescan is None else args.rescan
+    if quiet <= 0 or rescan <= 0:
+        raise AppError("--quiet and --rescan must be positive numbers of seconds", "for example --quiet 2")
+    log_file = service.setup_logging(args.verbose)
+    url = config.db_url(args.db)
+    with instance_lock(url), Notifier.from_env(unset=True) as notifier:
+        status = service.StatusWriter(roots, status_path(url))
+        scheduler = downtime.Scheduler(idle_after=settings.watch.idle_seconds)
+        store = Store.open(url)
+
+        def ingested(path: Path, outcome: Outcome) -> None:
+            if outcome.kind == "saved":
+                status.saved(path, outcome.session, outcome.version, len(outcome.positions))
+                scheduler.saved(_mtime(path))
+            elif outcome.kind == "rejected":
+                status.rejected(path, outcome.reason or "", len(outcome.positions))
+
+        def ready() -> None:
+            status.state("watching")
+            notifier.ready(f"watching {len(roots)} folder(s); log: {log_file}")
+
+        try:
+            status.state("scanning")
+            scheduler.start()
+            watcher = Watcher(
+                roots,
+                store,
+                lambda path: settings.engineer_for(path, args.user),
+                quiet_s=quiet,
+                poll=args.poll,
+                rescan_s=rescan,
+                on_ingested=ingested,
+                heartbeat=notifier.ping,
+                on_ready=ready,
+            )
+            stop_on_signals(watcher)
+            watcher.run()
+        finally:
+            notifier.stopping()
+            status.state("stopping")
+            scheduler.shutdown()
+            store.close()
+            status.state("stopped")
+    return 0
+
+
+def _mtime(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return None
+
+
+def cmd_service(args: argparse.Namespace) -> int:
+    """Install, remove or report the service (a systemd user unit, or a launchd agent)."""
+    from daemon import service
+    from daemon.watch import status_path
+
+    result: service.ServiceResult | service.ServiceStatus
+    if args.action == "install":
+        extra = ["--poll"] if args.poll else []
+        result = service.install([Path(p).expanduser() for p in args.paths], db=args.db, extra_args=extra)
+    elif args.action == "uninstall":
+        result = service.uninstall()
+    else:
+        result = service.status(status_path=status_path(config.db_url(args.db)))
+    for line in result.lines():
+        print(line)
     return 0
 
 
@@ -269,6 +361,34 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--jobs", type=int, default=None, help="parallel readers (default: the number of cores)")
     ingest.add_argument("--dask", metavar="ADDRESS", help="read on a Dask cluster at this scheduler address")
     ingest.set_defaults(func=cmd_ingest)
+
+    watch = commands.add_parser(
+        "watch", parents=[common], help="watch session folders and ingest every save (the daemon, in the foreground)"
+    )
+    watch.add_argument("paths", nargs="*", metavar="PATH", help="folders to watch (default: the config file's roots)")
+    watch.add_argument("--poll", action="store_true", help="poll instead of file events (network drives)")
+    watch.add_argument(
+        "--quiet", type=float, metavar="SECONDS", help="how long a file must rest before it is read (default 2)"
+    )
+    watch.add_argument(
+        "--rescan", type=float, metavar="SECONDS", help="full rescan interval, the backstop (default 600)"
+    )
+    watch.set_defaults(func=cmd_watch)
+
+    service_cmd = commands.add_parser(
+        "service", help="install tapeop as a user service (systemd or launchd), remove it, or report on it"
+    )
+    service_cmd.add_argument("action", choices=["install", "uninstall", "status"])
+    service_cmd.add_argument(
+        "paths", nargs="*", metavar="PATH", help="install: the folders (default: the config file's roots)"
+    )
+    service_cmd.add_argument(
+        "--db", metavar="URL", help="the database the service writes (default: as for every command)"
+    )
+    service_cmd.add_argument(
+        "--poll", action="store_true", help="install: poll instead of file events (network drives)"
+    )
+    service_cmd.set_defaults(func=cmd_service)
 
     analyze = commands.add_parser(
         "analyze", parents=[common], help="measure audio files and folders: loudness, true peak, lowest note, bands"

@@ -6,6 +6,9 @@ gives the same log as an uninterrupted one.
 Reading runs in a local process pool (`jobs`) or on a Dask cluster (`dask_address`); both go
 through `read_candidate`. Appending stays in this process, one transaction per save. A file that
 cannot be read is recorded as a `save-rejected` event with its reason and never stops the run.
+
+The watcher (daemon/watch.py) takes one settled file through the same steps: `candidate_for`
+(discovery's save time), `parse_candidate` (after hashing it itself) and `append_read`.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from daemon.discover import Candidate, discover, group_versions
 from daemon.errors import AppError, ParseError
 from daemon.formats import read_session, reader_for
 from daemon.model import Session
-from daemon.store import SaveInfo, Store, pack_snapshot
+from daemon.store import AppendResult, SaveInfo, Store, pack_snapshot
 
 DASK_CONNECT_TIMEOUT_S = 20
 # A bulk run keeps many sessions alive at once, and the cyclic collector's default thresholds
 # made it re-scan them for about a quarter of a --jobs 1 run (bench/ingest.py). Collections are
-# made rarer for the run (and in the reader processes), then the thresholds are put back.
+# made rarer for the run (and in the reader processes), then the thresholds are put back. The
+# watcher does the same around each save it reads (a 200-track snapshot packs in 2/3 of the time).
 BULK_GC_THRESHOLD = (50_000, 20, 100)
 
 
@@ -72,15 +76,29 @@ def read_candidate(candidate: Candidate) -> ReadResult:
     except (ParseError, OSError) as exc:
         reason = exc.reason if isinstance(exc, ParseError) else f"cannot be read ({exc})"
         return ReadResult("", 0, None, reason)
-    sha256 = hashlib.sha256(data).hexdigest()
+    return parse_candidate(candidate, hashlib.sha256(data).hexdigest(), len(data), data)
+
+
+def parse_candidate(candidate: Candidate, sha256: str, size: int, data: bytes | None = None) -> ReadResult:
+    """Parse a candidate whose content was hashed already (`sha256`, `size`); never raises for bad
+    input. `data` is its bytes when the caller holds them (an archive member is then not inflated
+    again); a file on disk is read by its reader from its path, so a caller that hashed it apart
+    (the watcher) checks that the file did not change meanwhile."""
     try:
         with candidate.materialize(data) as path:
             session = read_session(path, name=candidate.session_name)
     except ParseError as exc:
-        return ReadResult(sha256, len(data), None, exc.reason)
-    except Exception as exc:  # noqa: BLE001 - a reader bug must not stop a bulk run
-        return ReadResult(sha256, len(data), None, f"could not be read ({type(exc).__name__}: {exc})")
-    return ReadResult(sha256, len(data), session, snapshot=pack_snapshot(session))
+        return ReadResult(sha256, size, None, exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a reader bug must not stop a bulk run nor the watcher
+        return ReadResult(sha256, size, None, f"could not be read ({type(exc).__name__}: {exc})")
+    return ReadResult(sha256, size, session, snapshot=pack_snapshot(session))
+
+
+def candidate_for(path: Path, session_name: str) -> Candidate | None:
+    """The candidate of one session file on disk, its save time found by discovery's rules, under
+    `session_name`; None if the file is gone or unreadable. (The watcher's way in.)"""
+    found = discover([path]).candidates
+    return replace(found[0], session_name=session_name) if len(found) == 1 else None
 
 
 def _as_recorded(groups: dict[str, list[Candidate]], store: Store) -> dict[str, list[Candidate]]:
@@ -137,7 +155,8 @@ def _executor(jobs: int, dask_address: str | None) -> Iterator[Executor | None]:
 
 
 @contextmanager
-def _collect_less() -> Iterator[None]:
+def collect_less() -> Iterator[None]:
+    """Rarer cyclic collections for the block (BULK_GC_THRESHOLD), the thresholds put back after."""
     before = gc.get_threshold()
     gc.set_threshold(*BULK_GC_THRESHOLD)
     try:
@@ -183,7 +202,7 @@ def ingest(
             readable.append(candidate)
     ordered = global_order(_as_recorded(group_versions(readable), store))
     jobs = jobs or os.cpu_count() or 1
-    with _collect_less(), _executor(jobs, dask_address) as executor:
+    with collect_less(), _executor(jobs, dask_address) as executor:
         for done, (candidate, result) in enumerate(_read_all(ordered, executor, window=4 * jobs), start=1):
             _append(store, candidate, result, user, report)
             if progress is not None:
@@ -191,7 +210,9 @@ def ingest(
     return report
 
 
-def _append(store: Store, candidate: Candidate, result: ReadResult, user: str, report: IngestReport) -> None:
+def append_read(store: Store, candidate: Candidate, result: ReadResult, user: str) -> AppendResult:
+    """Append what was read of one candidate: an accepted save with its changes, or a rejected
+    file with its reason (a duplicate of recorded content appends nothing)."""
     info = SaveInfo(
         session=candidate.session_name,
         file=candidate.source,
@@ -202,16 +223,19 @@ def _append(store: Store, candidate: Candidate, result: ReadResult, user: str, r
         user=user,
     )
     if result.session is None:
-        outcome = store.append_rejected(info, result.reason or "could not be read")
-        if not outcome.duplicate:
-            report.rejected.append((candidate.source, result.reason or ""))
-    else:
-        outcome = store.append_save(info, result.session, result.snapshot)
-        if not outcome.duplicate:
-            report.saves += 1
-            report.changes += outcome.changes
+        return store.append_rejected(info, result.reason or "could not be read")
+    return store.append_save(info, result.session, result.snapshot)
+
+
+def _append(store: Store, candidate: Candidate, result: ReadResult, user: str, report: IngestReport) -> None:
+    outcome = append_read(store, candidate, result, user)
     if outcome.duplicate:
         report.already_known += 1
         return
+    if result.session is None:
+        report.rejected.append((candidate.source, result.reason or ""))
+    else:
+        report.saves += 1
+        report.changes += outcome.changes
     report.sessions.add(candidate.session_name)
     report.events += len(outcome.positions)

@@ -40,7 +40,7 @@ SNAPSHOTS: Table = SnapshotRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 BUSY_TIMEOUT_MS = 30_000
-SNAPSHOT_CACHE = 64
+SNAPSHOT_CACHE = 16  # sessions whose latest snapshot is kept decoded (a big one is 100 MB)
 MAX_APPEND_ATTEMPTS = 20
 INSERT_EVENT = (
     'INSERT INTO events (position, session_id, session, version, type, at, "user", payload)'
@@ -121,7 +121,7 @@ class Store:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self.engine = self._engine(url)
-        self._snapshot_cache: OrderedDict[int, Session] = OrderedDict()  # save id -> snapshot
+        self._snapshot_cache: OrderedDict[str, tuple[int, Session]] = OrderedDict()  # session -> latest
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -208,7 +208,7 @@ class Store:
         `snapshot` is `pack_snapshot(session)` when the caller packed it already."""
         for _ in range(MAX_APPEND_ATTEMPTS):
             base = self._latest(info.session)
-            previous = self._read_snapshot(base[0]) if base else None
+            previous = self._read_snapshot(info.session, base[0]) if base else None
             changes = diff(previous, session)
             result = self.commit_save(info, session, changes, base[1] if base else 0, snapshot)
             if result is not None:
@@ -243,7 +243,7 @@ class Store:
             save_id = self._insert_save(db, info, session_id, version, "accepted", None)
             db.run("INSERT INTO snapshots (save_id, data) VALUES (?, ?)", (save_id, packed))
             positions = self._append_events(db, last, session_id, info, version, payloads)
-        self._remember(save_id, session)
+        self._remember(info.session, save_id, session)
         return AppendResult(duplicate=False, version=version, positions=positions, changes=len(changes))
 
     def _latest(self, session: str) -> tuple[int, int] | None:
@@ -258,9 +258,9 @@ class Store:
             ).first()
         return (int(row[0]), int(row[1])) if row else None
 
-    def _read_snapshot(self, save_id: int) -> Session:
+    def _read_snapshot(self, name: str, save_id: int) -> Session:
         with self.engine.connect() as conn:
-            return self._snapshot(conn, save_id)
+            return self._snapshot(conn, name, save_id)
 
     def append_rejected(self, info: SaveInfo, reason: str) -> AppendResult:
         """Record a file that could not be read: a tracking row and a `save-rejected` event.
@@ -335,26 +335,31 @@ class Store:
         return tuple(range(first, first + len(rows)))
 
     # -- reading -----------------------------------------------------------------------------
-    def _snapshot(self, conn: Connection, save_id: int) -> Session:
-        cached = self._snapshot_cache.get(save_id)
-        if cached is not None:
-            return cached
+    def _snapshot(self, conn: Connection, name: str, save_id: int) -> Session:
+        cached = self._snapshot_cache.get(name)
+        if cached is not None and cached[0] == save_id:
+            return cached[1]
         data = conn.execute(select(SNAPSHOTS.c.data).where(SNAPSHOTS.c.save_id == save_id)).scalar_one()
         session = _unpack(data)
-        self._remember(save_id, session)
+        self._remember(name, save_id, session)
         return session
 
-    def _remember(self, save_id: int, session: Session) -> None:
-        """Keep the latest snapshots decoded: the next save of a session diffs against it."""
-        self._snapshot_cache[save_id] = session
-        self._snapshot_cache.move_to_end(save_id)
+    def _remember(self, name: str, save_id: int, session: Session) -> None:
+        """Keep each session's latest snapshot decoded, the one its next save diffs against (a
+        200-track session decodes to 60-180 MB: older versions are not kept), for the
+        SNAPSHOT_CACHE sessions used last."""
+        known = self._snapshot_cache.get(name)
+        if known is not None and known[0] > save_id:
+            return  # an older save read back (a diff of history) does not displace the latest
+        self._snapshot_cache[name] = (save_id, session)
+        self._snapshot_cache.move_to_end(name)
         while len(self._snapshot_cache) > SNAPSHOT_CACHE:
             self._snapshot_cache.popitem(last=False)
 
     def latest_session(self, name: str) -> Session | None:
         """The snapshot of the session's latest accepted save."""
         base = self._latest(name)
-        return self._read_snapshot(base[0]) if base else None
+        return self._read_snapshot(name, base[0]) if base else None
 
     def session_of_files(self, files: list[str]) -> str | None:
         """The session under which any of these files was recorded before, if one was."""

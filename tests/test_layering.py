@@ -26,6 +26,10 @@ HEADLESS = [
     "analyzers.analysis",
     "analyzers.masking",
     "daemon.audio",
+    "daemon.watch",
+    "daemon.service",
+    "daemon.downtime",
+    "daemon.notify",
     "profiles",
 ]
 
