@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -114,3 +115,38 @@ def test_service_install_writes_the_unit_even_where_systemd_cannot_start_it(tmp_
     text = unit.read_text()
     assert "Type=notify" in text and "Restart=on-failure" in text and str(root) in text and " watch " in text
     assert result.returncode == 1 and "error:" in result.stderr
+
+
+def test_under_systemd_watch_says_ready_and_keeps_pinging_the_watchdog(tmp_path: Path) -> None:
+    root = tmp_path / "sessions"
+    root.mkdir()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    sock.settimeout(30)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TAPEOP_CONFIG_DIR": str(tmp_path),
+        "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
+        "NOTIFY_SOCKET": str(tmp_path / "notify"),
+        "WATCHDOG_USEC": "400000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon.cli", "watch", str(root), "--db", str(tmp_path / "t.db"), "--quiet", "0.3"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        seen: list[str] = []
+        while not ("READY=1" in seen and seen.count("WATCHDOG=1") >= 3):
+            seen += sock.recv(4096).decode().splitlines()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        while "STOPPING=1" not in seen:
+            seen += sock.recv(4096).decode().splitlines()
+    finally:
+        sock.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
