@@ -95,14 +95,18 @@ class Running:
         wait_until(quiet, what="the watcher to be idle")
 
 
+def by_song(folder: Path, songs: int, saves: int, seed: int) -> dict[str, list[SimulatedSave]]:
+    """A simulated engineer's saves (without audio), each song's in order."""
+    out: dict[str, list[SimulatedSave]] = {}
+    for save in simulate_archive(folder, songs=songs, saves=saves, seed=seed, render_audio=False):
+        out.setdefault(save.song, []).append(save)
+    return out
+
+
 @pytest.fixture(scope="module")
 def songs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[SimulatedSave]]:
     """Six songs of five saves each, "Song A" .. "Song F", as the simulated engineer saved them."""
-    saves = simulate_archive(tmp_path_factory.mktemp("songs"), songs=6, saves=5, seed=11, render_audio=False)
-    out: dict[str, list[SimulatedSave]] = {}
-    for save in saves:
-        out.setdefault(save.song, []).append(save)
-    return out
+    return by_song(tmp_path_factory.mktemp("songs"), songs=6, saves=5, seed=11)
 
 
 @pytest.fixture
@@ -440,11 +444,7 @@ def _files_state_is_logged(db: Path, files: dict[str, Path]) -> bool:
 @pytest.fixture(scope="module")
 def long_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[SimulatedSave]]:
     """Five songs of ten saves each."""
-    saves = simulate_archive(tmp_path_factory.mktemp("long"), songs=5, saves=10, seed=5, render_audio=False)
-    out: dict[str, list[SimulatedSave]] = {}
-    for save in saves:
-        out.setdefault(save.song, []).append(save)
-    return out
+    return by_song(tmp_path_factory.mktemp("long"), songs=5, saves=10, seed=5)
 
 
 @pytest.mark.slow
