@@ -16,7 +16,9 @@ Rules:
   read as UTC), "zip-entry-time" (a member's date_time, read as UTC), "mtime" (of the file, or of
   the archive on disk). All save times are whole seconds, timezone-aware UTC; ties fall to
   `version_hint`, then `source`, so copies sharing a time keep their name order.
-- Naming and grouping: `session_name_of` and `Discovery`.
+- Naming and grouping: `session_name_of` and `Discovery`. An Ardour snapshot (another .ardour
+  file in a folder that holds `<folder>/<folder>.ardour`, Ardour's layout) is a save of the
+  folder's session.
 """
 
 from __future__ import annotations
@@ -304,7 +306,8 @@ class _Walk:
             self.problems.append((str(path), f"unreadable file ({exc.strerror or exc})"))
             return
         named, home = (path.parent, path.parent.parent) if path.name.lower() == "project.xml" else (path, path.parent)
-        self.add(str(path), named.name, str(_home(home)), head, None, mtime, st.st_size, path, ())
+        filename = _ardour_session(path) or named.name
+        self.add(str(path), filename, str(_home(home)), head, None, mtime, st.st_size, path, ())
 
     def archive(self, disk: Path, at: _Place) -> None:
         """Every member of the archive at `disk`: the file `at.origin`, or a temporary copy of the
@@ -356,6 +359,17 @@ class _Walk:
         new = (real, members) not in self.seen
         self.seen.add((real, members))
         return new
+
+
+def _ardour_session(path: Path) -> str | None:
+    """Ardour keeps a session in a folder of its name, `<name>/<name>.ardour`: any other .ardour
+    file beside it (a snapshot: "Song/mix 2.ardour") and a .bak of one are saves of that session.
+    Returns the file name to read the session's name from, or None when the file is not such a
+    snapshot."""
+    if not (session_suffix(path.name) or "").startswith(".ardour"):
+        return None
+    main = f"{path.parent.name}.ardour"
+    return main if (path.parent / main).is_file() else None
 
 
 def _is_reaper(name: str) -> bool:

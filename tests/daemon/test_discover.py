@@ -448,3 +448,21 @@ def test_the_opendaw_test_history_of_the_corpus_is_one_session_in_its_numbered_o
     assert list(groups) == ["test"]
     assert [n[:3] for n in names(groups["test"])] == [f"{i:03d}" for i in range(1, 8)]
     assert {c.saved_at_basis for c in groups["test"]} == {"mtime"}
+
+
+def test_ardour_snapshots_are_saves_of_their_folders_session(tmp_path: Path) -> None:
+    song = tmp_path / "Song"
+    song.mkdir()
+    for name in ("Song.ardour", "Song.ardour.bak", "mix 2.ardour", "before vocals.ardour"):
+        (song / name).write_text("<Session/>")
+    loose = tmp_path / "Other"
+    loose.mkdir()
+    (loose / "take 3.ardour").write_text("<Session/>")  # no Other/Other.ardour: its own name
+    names = {Path(c.source).name: c.session_name for c in discover([tmp_path]).candidates}
+    assert names == {
+        "Song.ardour": "Song",
+        "Song.ardour.bak": "Song",
+        "mix 2.ardour": "Song",
+        "before vocals.ardour": "Song",
+        "take 3.ardour": "take 3",
+    }
