@@ -24,7 +24,7 @@ from pathlib import Path
 
 from daemon.discover import Candidate, discover, group_versions
 from daemon.errors import AppError, ParseError
-from daemon.formats import read_session, reader_for
+from daemon.formats import read_session
 from daemon.model import Session
 from daemon.store import AppendResult, SaveInfo, Store, pack_snapshot
 
@@ -193,14 +193,7 @@ def ingest(
     """Ingest every session file under `paths`; idempotent (known content is skipped)."""
     found = discover([Path(p) for p in paths])
     report = IngestReport(skipped=list(found.problems))
-    readable = []
-    for candidate in found.candidates:
-        if reader_for(candidate.source.rsplit("!", 1)[-1]) is None:
-            # Not recorded as rejected: a later tapeop that reads the format ingests it then.
-            report.skipped.append((candidate.source, "no reader for this format yet; not recorded"))
-        else:
-            readable.append(candidate)
-    ordered = global_order(_as_recorded(group_versions(readable), store))
+    ordered = global_order(_as_recorded(group_versions(found.candidates), store))
     jobs = jobs or os.cpu_count() or 1
     with collect_less(), _executor(jobs, dask_address) as executor:
         for done, (candidate, result) in enumerate(_read_all(ordered, executor, window=4 * jobs), start=1):

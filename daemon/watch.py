@@ -12,7 +12,7 @@ sources (../shared/research/reliability-anchors.md, section 2):
   `.ardour.bak`); nothing under a backup folder (REAPER's `Backups/`, Ableton's `Backup/`,
   discover.BACKUP_FOLDERS); no hidden or partial name (starting with `.` or `~`: editor and sync
   temp files, `.goutputstream-*`); any other suffix (`.tmp`, `.pending`, `.bak`, `~`, `.part`) is
-  ignored. A format with no reader yet is skipped, not recorded (as `tapeop ingest` does).
+  ignored.
 - Settling (Syncthing's aggregator): a path is looked at once it has had no event for its quiet
   period (`quiet_s`, default 2 s). It is stat'ed again; if its size, mtime or inode changed since
   its last event it waits again, and its quiet period doubles, up to `max(quiet, min(6 x quiet,
@@ -79,7 +79,6 @@ from watchdog.observers.polling import PollingObserverVFS
 from daemon import config
 from daemon.discover import BACKUP_FOLDERS, Candidate, session_name_of, session_suffix
 from daemon.errors import AppError
-from daemon.formats import reader_for
 from daemon.ingest import ReadResult, append_read, candidate_for, collect_less, parse_candidate
 from daemon.store import Store
 
@@ -320,7 +319,6 @@ class Watcher:
         self._pending: dict[str, _Pending] = {}
         self._done: dict[str, tuple[Sig, str]] = {}  # path -> (stat, sha256) of its last ingest
         self._names: dict[str, str] = {}  # path -> session
-        self._skipped: set[str] = set()
         self._observers: dict[Path, BaseObserver] = {}
 
     # -- control ---------------------------------------------------------------------------
@@ -473,11 +471,6 @@ class Watcher:
             self._pending[path].due = now + self._pending[path].delay
 
     def _note(self, path: str, root: Path, st: os.stat_result, changed_at: float) -> None:
-        if not is_ingestible(Path(path)):
-            if path not in self._skipped:
-                self._skipped.add(path)
-                log.info("%s: no reader for this format yet; not recorded", path)
-            return
         pending = self._pending.get(path)
         if pending is None:
             self._pending[path] = pending = _Pending(path, root, changed_at, _sig(st), self.quiet_s)
@@ -637,8 +630,7 @@ class Watcher:
                     name = f"{plain} ({file.parent.name})"
                     if self._taken(name):
                         name = f"{plain} ({file.parent})"
-        if reader_for(path) is not None:
-            self._names[path] = name
+        self._names[path] = name
         return name
 
     def _taken(self, session: str) -> bool:
@@ -649,11 +641,6 @@ class Watcher:
             close = getattr(events, "close", None)
             if close is not None:
                 close()
-
-
-def is_ingestible(path: Path) -> bool:
-    """Whether tapeop reads this format yet (others are watched for nothing, as ingest skips them)."""
-    return reader_for(path.name) is not None
 
 
 # -- one instance per database, and signals -------------------------------------------------

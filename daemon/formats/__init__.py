@@ -6,16 +6,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 from daemon.errors import ParseError
+from daemon.formats.ableton import read_ableton
+from daemon.formats.ardour import read_ardour
 from daemon.formats.dawproject import read_dawproject
+from daemon.formats.reaper import read_reaper
 from daemon.model import Session
 
 Reader = Callable[..., Session]
-READERS: dict[str, Reader] = {".dawproject": read_dawproject, ".xml": read_dawproject}
+READERS: dict[str, Reader] = {
+    ".dawproject": read_dawproject,
+    ".xml": read_dawproject,
+    ".als": read_ableton,
+    ".rpp": read_reaper,
+    ".rpp-bak": read_reaper,
+    ".ardour": read_ardour,
+    ".ardour.bak": read_ardour,
+}
 
 
 def reader_for(name: str | Path) -> Reader | None:
-    """The reader of a file, by its suffix (any case); None for a format tapeop does not read yet."""
-    return READERS.get(Path(name).suffix.lower())
+    """The reader of a file, by its suffix (any case; the longest that matches, so `.ardour.bak`
+    before `.bak`); None for a format tapeop does not read."""
+    lower = Path(name).name.lower()
+    return next((READERS[s] for s in sorted(READERS, key=len, reverse=True) if lower.endswith(s)), None)
 
 
 def read_session(path: str | Path, name: str | None = None) -> Session:

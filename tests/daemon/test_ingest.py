@@ -231,13 +231,10 @@ def test_a_folder_ingested_alone_before_keeps_its_session_name_when_a_namesake_a
     assert saved == [("Song A", 1), ("Song A", 2), ("Song A (Client B)", 1), ("Song A (Client B)", 2)]
 
 
-def test_a_format_without_a_reader_yet_is_skipped_not_recorded(tmp_path: Path) -> None:
+def test_sessions_of_every_format_are_ingested_side_by_side(tmp_path: Path) -> None:
     simulate_archive(tmp_path / "a", songs=1, saves=1, seed=3, render_audio=False)
-    (tmp_path / "a" / "Other Song.RPP").write_text('<REAPER_PROJECT 0.1 "7.26/linux" 1733339460\n>\n')
+    (tmp_path / "a" / "Other Song.RPP").write_text('<REAPER_PROJECT 0.1 "7.26/linux" 1733339460\n  TEMPO 98 4 4\n>\n')
     store = Store.open(sqlite_url(tmp_path / "t.db"))
     report = ingest([tmp_path / "a"], store, "greg", jobs=1)
-    assert report.saves == 1 and report.rejected == []
-    assert [(Path(s).name, r) for s, r in report.skipped] == [
-        ("Other Song.RPP", "no reader for this format yet; not recorded")
-    ]
-    assert store.counts()["rejected"] == 0 and "Other Song" not in {e.session for e in store.events()}
+    assert report.saves == 2 and report.rejected == [] and report.sessions == {"Song A", "Other Song"}
+    assert store.latest_session("Other Song").tempo_bpm == 98.0  # type: ignore[union-attr]
