@@ -12,12 +12,20 @@ result freed outside the timed window (see settle_allocator):
 - read:  `parse_project_xml(data, ...)`, safe parse + building the Session; target <= 3x floor
 - diff:  `diff(v1, v2)` on the two read sessions;                           target <= 0.5x floor
 
+The REAPER case (issue 7): a generated 200-track .RPP of the same weight (per track: VOLPAN,
+MUTESOLO, two VST plug-ins with 2 KB of base64 state each, two JS effects with 30 sliders, a
+volume envelope of 2,000 points and a plug-in parameter envelope of 1,000, two items; two
+return tracks receiving every track), read with `read_reaper`'s parser and diffed against a
+version with 20 fader moves, next to the floor of reading its bytes and splitting them into
+lines (a tokenizer's least work). No target is set for it; the ratios are printed.
+
 Run from the repo root: `python bench/parse_diff.py [--quick] [--profile] [--keep]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import gc
 import platform
@@ -38,6 +46,7 @@ from lxml import etree  # noqa: E402
 from daemon.diff import diff  # noqa: E402
 from daemon.formats.dawproject import parse_project_xml, read_dawproject  # noqa: E402
 from daemon.formats.dawproject_writer import project_xml  # noqa: E402
+from daemon.formats.reaper import parse_reaper_bytes  # noqa: E402
 from daemon.model import (  # noqa: E402
     AutomationLane,
     Channel,
@@ -172,6 +181,83 @@ def edit_session(s: Session) -> tuple[Session, int]:
     return replace(s, tracks=tuple(t)), 20
 
 
+RPP_TRACKS = 200
+RPP_VOLUME_POINTS = 2_000
+RPP_PARAM_POINTS = 1_000
+
+
+def rpp_text(rng: random.Random, volumes: list[float]) -> str:
+    """A 200-track REAPER project (see the module docstring); `volumes` are the faders (linear)."""
+    out = ['<REAPER_PROJECT 0.1 "7.26/linux-x86_64" 1733339460', "  TEMPO 120 4 4"]
+    for i, volume in enumerate(volumes):
+        out += [f"  <TRACK {{{rng.getrandbits(128):032X}}}", f'    NAME "{i + 1:03d} {SOURCES[i % len(SOURCES)]}"']
+        out += [f"    VOLPAN {volume!r} {rng.uniform(-1, 1):.4f} -1 -1 1", "    MUTESOLO 0 0 0", "    ISBUS 0 0"]
+        out += ["    <FXCHAIN", "      SHOW 0", "      LASTSEL 0", "      DOCKED 0"]
+        for name, vendor in (("Tape Sat", "Bench Audio"), ("Chorus X", "Bench Audio")):
+            blob = base64.b64encode(rng.randbytes(2048)).decode()
+            out += ["      BYPASS 0 0 0", f'      <VST "VST: {name} ({vendor})" bench.so 0 "" {rng.getrandbits(31)} ""']
+            out += [f"        {blob[k : k + 128]}" for k in range(0, len(blob), 128)] + ["      >"]
+            out += [f'      <PARMENV 0:_Drive 0 1 0.5 "Drive / {name}"', "        ACT 1 -1"]
+            out += [f"        PT {k * 0.25:.2f} {rng.random():.4f} 0" for k in range(RPP_PARAM_POINTS // 2)] + [
+                "      >"
+            ]
+        for effect in ("utility/volume", "bench/saturation"):
+            sliders = " ".join(f"{rng.uniform(-12, 12):.4f}" for _ in range(30)) + " -" * 34
+            out += ["      BYPASS 0 0 0", f'      <JS {effect} ""', f"        {sliders}", "      >"]
+        out += ["    >", "    <VOLENV2", "      ACT 1 -1", "      VIS 1 1 1"]
+        out += [f"      PT {k * 0.25:.2f} {rng.uniform(0, 1):.4f} 0" for k in range(RPP_VOLUME_POINTS)] + ["    >"]
+        for k in (1, 2):
+            out += ["    <ITEM", f"      POSITION {32.0 * k}", "      LENGTH 30", "      FADEIN 1 0.01 0 1 0 0 0"]
+            out += [
+                f'      NAME "take {k}"',
+                "      <SOURCE WAVE",
+                f'        FILE "audio/t{i + 1:03d}_{k}.wav"',
+                "      >",
+                "    >",
+            ]
+        out.append("  >")
+    for name in ("Verb", "Delay"):
+        out += [f"  <TRACK {{{rng.getrandbits(128):032X}}}", f"    NAME {name}", "    VOLPAN 1 0 -1 -1 1"]
+        out += [f"    AUXRECV {i} 0 0.5 0 0 0 0 0 0 -1:U 0 -1 ''" for i in range(len(volumes))] + ["  >"]
+    return "\n".join([*out, ">", ""])
+
+
+def reaper_case(runs: int, warmup: int) -> None:
+    """The REAPER read and diff, next to reading the bytes and splitting the lines."""
+    rng = random.Random(SEED + 1)
+    volumes = [round(10 ** (rng.uniform(-20, 0) / 20), 6) for _ in range(RPP_TRACKS)]
+    edited = list(volumes)
+    for i in rng.sample(range(RPP_TRACKS), 20):
+        edited[i] = round(edited[i] * 10 ** (rng.choice([-3, -1.5, 1.5, 3]) / 20), 6)
+    data1 = rpp_text(random.Random(SEED + 2), volumes).encode()
+    data2 = rpp_text(random.Random(SEED + 2), edited).encode()
+    folder = Path(tempfile.mkdtemp(prefix="tapeop-bench-"))
+    path = folder / "bench.RPP"
+    path.write_bytes(data1)
+    s1 = parse_reaper_bytes(data1, path, "bench")
+    s2 = parse_reaper_bytes(data2, path, "bench")
+    changes = diff(s1, s2)
+    lines = len(data1.splitlines())
+    print(
+        f"\n== REAPER: {len(data1) / 1e6:.1f} MB .RPP, {lines:,} lines, {len(s1.all_tracks())} tracks; "
+        f"v2 has 20 fader moves, diff reports {len(changes)} changes; problems read: {len(s1.problems)} =="
+    )
+    steps = {
+        "floor": lambda: path.read_bytes().splitlines(),
+        "read": lambda: parse_reaper_bytes(path.read_bytes(), path, "bench"),
+        "diff": lambda: diff(s1, s2),
+    }
+    times = measure(steps, runs, warmup)
+    floor = statistics.median(times["floor"])
+    labels = {"floor": "floor: read + split lines", "read": "read: REAPER reader", "diff": "diff: diff(v1, v2)"}
+    print(f"{'step':<26}{'median':>8}{'min':>8}{'x floor':>9}")
+    for step in ("floor", "read", "diff"):
+        secs = statistics.median(times[step])
+        print(f"{labels[step]:<26}{secs:>8.3f}{min(times[step]):>8.3f}{secs / floor:>9.2f}")
+    path.unlink()
+    folder.rmdir()
+
+
 def settle_allocator() -> None:
     """Have the C allocator finish freeing what the last step left, before the next step is timed.
 
@@ -263,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.keep:
         path.unlink()
         folder.rmdir()
+    reaper_case(runs, warmup)
     return 0
 
 
