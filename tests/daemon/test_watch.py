@@ -218,6 +218,44 @@ def test_a_reaper_style_save_in_chunks_gives_no_events_from_partial_content_and_
         assert {e.session for e in run.events()} == {"Song B"}
 
 
+def rpp(volumes: list[float]) -> bytes:
+    """A REAPER project of one track per volume (linear), a few kB like a real small save."""
+    lines = ['<REAPER_PROJECT 0.1 "7.26/linux-x86_64" 1733339460', "  TEMPO 120 4 4"]
+    for i, volume in enumerate(volumes):
+        lines += ["  <TRACK", f"    NAME Track{i + 1}", f"    VOLPAN {volume!r} 0 -1 -1 1", "    MUTESOLO 0 0 0"]
+        lines += ["    <VOLENV2", "      ACT 1 -1"] + [f"      PT {k} {0.5 + k / 400} 0" for k in range(100)]
+        lines += ["    >", "  >"]
+    return "\n".join([*lines, ">", ""]).encode()
+
+
+def test_a_reaper_save_of_an_rpp_in_chunks_gives_one_batch_and_the_rpp_bak_is_not_read(
+    root: Path, tmp_path: Path, reads: list[tuple[str, int]]
+) -> None:
+    target = root / "Song D.RPP"
+    first, second = rpp([0.5, 0.7, 1.0]), rpp([0.5, 0.35, 1.0])
+    with Running([root], tmp_path / "t.db", quiet_s=0.5) as run:
+        target.write_bytes(first)
+        run.wait_for("saved", 1)
+        # REAPER: the old project becomes Song D.RPP-bak, then the new one is written in pieces.
+        os.rename(target, root / "Song D.RPP-bak")
+        step = -(-len(second) // 50)
+        with target.open("wb") as fh:
+            for at in range(0, len(second), step):
+                fh.write(second[at : at + step])
+                fh.flush()
+                time.sleep(3.0 / 50)  # 50 chunks over 3 s
+        run.wait_for("saved", 2)
+        run.idle()
+        assert [(e.version, e.payload["sha256"]) for e in run.events("session-saved")] == [
+            (1, hashlib.sha256(first).hexdigest()),
+            (2, hashlib.sha256(second).hexdigest()),
+        ]
+        assert run.events("save-rejected") == []
+        (change,) = [e for e in run.events() if e.type == "parameter-changed"]
+        assert (change.payload["track"], change.payload["parameter"]) == ("Track2", "volume_db")
+    assert [path for path, _ in reads if path.lower().endswith(".rpp-bak")] == []
+
+
 def test_a_half_written_dawproject_completed_2_s_later_gives_no_event_then_one_batch(
     root: Path, tmp_path: Path, songs: dict[str, list[SimulatedSave]], reads: list[tuple[str, int]]
 ) -> None:
