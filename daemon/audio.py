@@ -26,6 +26,7 @@ from analyzers.audio import AudioError
 from analyzers.dry import ClipPlacement, DrySignal
 from daemon.errors import ParseError
 from daemon.formats.guard import LIMITS, SafeArchive, path_inside
+from daemon.hashing import hash_file
 from daemon.model import Session, Track
 from daemon.store import Store
 from daemon.tables import AnalysisRow
@@ -34,15 +35,6 @@ ANALYSIS_KIND = "audio-analysis/1"
 AUDIO_SUFFIXES = frozenset(
     {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg", ".oga", ".opus", ".mp3", ".caf", ".w64", ".rf64"}
 )
-_CHUNK = 1 << 20
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class AnalysisCache:
@@ -80,7 +72,7 @@ def measure(path: Path, cache: AnalysisCache | None = None) -> Measured:
     """Analyzes an audio file, through the cache when there is one. AudioError when it cannot be
     read (the file named, the reason given)."""
     try:
-        sha = file_sha256(path)
+        sha, _ = hash_file(path)
     except OSError as exc:
         raise AudioError(path, exc.strerror or str(exc)) from None
     if cache is not None and (data := cache.get(sha)) is not None:

@@ -79,6 +79,7 @@ from watchdog.observers.polling import PollingObserverVFS
 from daemon import config
 from daemon.discover import BACKUP_FOLDERS, Candidate, session_name_of, session_suffix
 from daemon.errors import AppError
+from daemon.hashing import hash_file
 from daemon.ingest import ReadResult, append_read, candidate_for, collect_less, parse_candidate
 from daemon.store import Store
 
@@ -91,7 +92,6 @@ MAX_DELAY_S = 60.0  # Syncthing: a path that keeps changing waits up to 6x the d
 DELAY_FACTOR = 6
 HEARTBEAT_S = 0.5
 OBSERVER_CHECK_S = 5.0
-HASH_CHUNK = 1 << 20
 BACKUP_SUFFIXES = frozenset({".rpp-bak", ".ardour.bak"})
 WATCHDOG_INOTIFY_LOGGER = "watchdog.observers.inotify_c"
 EVENT_FILTER: list[type[FileSystemEvent]] = [
@@ -132,17 +132,6 @@ def _stat(path: str) -> os.stat_result | None:
     except OSError:
         return None
     return st if stat.S_ISREG(st.st_mode) else None
-
-
-def hash_file(path: str) -> tuple[str, int]:
-    """sha256 and size of a file, read in chunks (a DAWproject with its audio can be large)."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(HASH_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
 
 
 def _inside(path: str, root: Path) -> bool:
