@@ -16,10 +16,14 @@ def midi_to_hz(midi: float) -> float:
     return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
 
 
+def midi_name(midi: int) -> str:
+    """A MIDI note's name with its octave, C4 = 60: 28 is "E1", 69 is "A4"."""
+    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
+
+
 def note_name(freq_hz: float) -> str:
     """The nearest note's name with its octave: 41.2 Hz is "E1", 440 Hz is "A4"."""
-    midi = round(hz_to_midi(freq_hz))
-    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
+    return midi_name(round(hz_to_midi(freq_hz)))
 
 
 def semitones_between(a_hz: float, b_hz: float) -> float:

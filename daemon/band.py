@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
+from analyzers.notes import midi_name, midi_to_hz
+
 
 @dataclass(frozen=True)
 class StemTruth:
@@ -62,17 +64,6 @@ RUMBLE_DBFS = -44.0  # RMS of the rumble under 30 Hz on the guitar and vocal ste
 
 
 # -- the score: what is played, and so the truth -------------------------------------------------
-
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
-
-def midi_to_hz(midi: float) -> float:
-    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
-
-
-def note_name(midi: int) -> str:
-    """MIDI note number to name, with C4 = 60 (E1 = 28, A1 = 33, E2 = 40)."""
-    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 
 class Chord(NamedTuple):
@@ -144,7 +135,7 @@ class Score:
         return StemTruth(
             role=role,
             lowest_note_hz=None if lowest is None else round(midi_to_hz(lowest), 2),
-            lowest_note=None if lowest is None else note_name(lowest),
+            lowest_note=None if lowest is None else midi_name(lowest),
             has_rumble=role in ("guitar", "vocal"),
             count_in_s=round(max(0.0, min((n.at_s for n in notes), default=self.seconds)), 6),
             count_in_audible=role == "vocal",
