@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from analyzers.audio import AudioError, AudioInfo, Planar
+from analyzers.audio import AudioError, AudioInfo, FileSource, Planar
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,8 @@ class DrySignal:
     def __init__(self, clips: Sequence[ClipPlacement], channels: int | None = None) -> None:
         if not clips:
             raise ValueError("a dry signal needs at least one clip")
-        infos = {}
-        for clip in clips:
-            try:
-                infos[clip.path] = sf.info(str(clip.path))
-            except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-                raise AudioError(clip.path, f"not readable as audio ({exc})") from None
-        rates = {info.samplerate for info in infos.values()}
+        infos = {clip.path: FileSource(clip.path).info for clip in clips}  # AudioError if unreadable
+        rates = {info.sample_rate_hz for info in infos.values()}
         if len(rates) > 1:
             raise AudioError(clips[0].path, f"the track's clips have several sample rates: {sorted(rates)} Hz")
         self.clips = tuple(clips)
