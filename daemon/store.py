@@ -15,7 +15,7 @@ import json
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +31,7 @@ from daemon.diff import diff
 from daemon.errors import AppError
 from daemon.model import Session
 from daemon.serialize import session_from_dict, session_to_dict
-from daemon.tables import CounterRow, EventRow, SaveRow, SessionRow, SnapshotRow
+from daemon.tables import CounterRow, EventRow, ProcessorRow, SaveRow, SessionRow, SnapshotRow
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
@@ -39,6 +39,7 @@ SAVES: Table = SaveRow.__table__  # type: ignore[attr-defined]
 SNAPSHOTS: Table = SnapshotRow.__table__  # type: ignore[attr-defined]
 EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
+PROCESSORS: Table = ProcessorRow.__table__  # type: ignore[attr-defined]
 BUSY_TIMEOUT_MS = 30_000
 SNAPSHOT_CACHE = 16  # sessions whose latest snapshot is kept decoded (a big one is 100 MB)
 MAX_APPEND_ATTEMPTS = 20
@@ -72,6 +73,17 @@ class AppendResult:
     version: int | None = None
     positions: tuple[int, ...] = ()
     changes: int = 0
+
+
+@dataclass(frozen=True)
+class DerivedEvent:
+    """An event a processor derives from the log (`change-justified`, `question-asked`, ...)."""
+
+    type: str
+    session: str
+    version: int | None
+    user: str
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -333,6 +345,37 @@ class Store:
         db.run_many(INSERT_EVENT, rows)
         db.run("UPDATE counters SET value = ? WHERE name = 'events'", (last + len(rows),))
         return tuple(range(first, first + len(rows)))
+
+    def append_derived(
+        self, processor: str, expected: int, through: int, events: Sequence[DerivedEvent]
+    ) -> tuple[int, ...] | None:
+        """Append what `processor` derived from the log up to position `through`, and record that
+        position, in one transaction. `expected` is the position it started from (0 the first
+        time): None, and nothing written, if another run of it moved on meanwhile."""
+        with self._transaction() as db:
+            last = self._lock(db)
+            if (db.value("SELECT position FROM processors WHERE name = ?", (processor,)) or 0) != expected:
+                return None
+            at = db.bind(datetime.now(UTC))
+            rows = []
+            for i, event in enumerate(events):
+                session_id = db.value("SELECT id FROM sessions WHERE name = ?", (event.session,))
+                type_, payload = _encoded(event.type, event.payload)
+                rows.append((last + 1 + i, session_id, event.session, event.version, type_, at, event.user, payload))
+            db.run_many(INSERT_EVENT, rows)
+            db.run("UPDATE counters SET value = ? WHERE name = 'events'", (last + len(rows),))
+            db.run(
+                "INSERT INTO processors (name, position) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                (processor, through),
+            )
+        return tuple(range(last + 1, last + 1 + len(rows)))
+
+    def processed_through(self, processor: str) -> int:
+        """The position of the last event `processor` has dealt with (0: none yet)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(PROCESSORS.c.position).where(PROCESSORS.c.name == processor)).scalar()
+        return int(found or 0)
 
     # -- reading -----------------------------------------------------------------------------
     def _snapshot(self, conn: Connection, name: str, save_id: int) -> Session:

@@ -76,3 +76,13 @@ class AnalysisRow(SQLModel, table=True):
     kind: str = Field(primary_key=True)
     created_at: datetime
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ProcessorRow(SQLModel, table=True):
+    """How far each processor over the log has got: the position of the last event it has dealt
+    with, written in the same transaction as the events it derived from them, so that it resumes
+    exactly there after a crash."""
+
+    __tablename__ = "processors"
+    name: str = Field(primary_key=True)
+    position: int

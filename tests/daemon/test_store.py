@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from daemon.model import Channel, Session, Track
-from daemon.store import SaveInfo, Store
+from daemon.store import DerivedEvent, SaveInfo, Store
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -216,3 +216,37 @@ def test_a_save_diffed_against_a_stale_version_is_not_committed(store: Store) ->
     assert store.counts()["saves"] == 1
     fresh = store.append_save(_info("Song", "b", 1), _session("Song", -1.0))
     assert fresh.version == 2 and fresh.changes == 3
+
+
+def _justified(refers_to: int) -> DerivedEvent:
+    return DerivedEvent("change-justified", "Song", 2, "greg", {"refers_to": refers_to, "rule": "gain-staging"})
+
+
+def test_a_processor_appends_what_it_derived_with_its_position_in_one_transaction(store: Store) -> None:
+    store.append_save(_info("Song", "a"), _session("Song", -6.0))
+    store.append_save(_info("Song", "b", minutes=1), _session("Song", -3.0))
+    last = max(e.position for e in store.events())
+    assert store.processed_through("justify") == 0
+    positions = store.append_derived("justify", 0, last, [_justified(last)])
+    assert positions == (last + 1,)
+    assert store.processed_through("justify") == last
+    derived = list(store.events(after=last))
+    assert [(e.type, e.session, e.version, e.payload["refers_to"]) for e in derived] == [
+        ("change-justified", "Song", 2, last)
+    ]
+    # A second run that started from the old position is refused and writes nothing.
+    assert store.append_derived("justify", 0, last, [_justified(last)]) is None
+    # Saves after it keep the positions gap-free.
+    store.append_save(_info("Song", "c", minutes=2), _session("Song", -1.0))
+    assert [e.position for e in store.events()] == list(range(1, len(list(store.events())) + 1))
+    assert store.processed_through("other") == 0  # each processor has its own position
+
+
+def test_a_processor_that_fails_midway_leaves_neither_events_nor_position(store: Store) -> None:
+    store.append_save(_info("Song", "a"), _session("Song", -6.0))
+    before = list(store.events())
+    bad = DerivedEvent("change-justified", "Song", 1, "greg", {"refers_to": 1, "confidence": float("nan")})
+    with pytest.raises(ValueError):
+        store.append_derived("justify", 0, 2, [_justified(1), bad])
+    assert list(store.events()) == before
+    assert store.processed_through("justify") == 0
