@@ -95,6 +95,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from daemon.notify import Notifier
     from daemon.store import Store
     from daemon.watch import Outcome, Watcher, instance_lock, status_path, stop_on_signals
+    from profiles.justify.processor import justify
 
     settings = config.load_config()
     roots = [Path(p).expanduser() for p in args.paths] or [root.path for root in settings.watch.roots]
@@ -115,6 +116,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         status = service.StatusWriter(roots, status_path(url))
         scheduler = downtime.Scheduler(idle_after=settings.watch.idle_seconds)
         store = Store.open(url)
+        processors = Store.open(url)  # the scheduler's thread has a store of its own
+        scheduler.after_save("justify", lambda: justify(processors))
 
         def ingested(path: Path, outcome: Outcome) -> None:
             if outcome.kind == "saved":
@@ -147,6 +150,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
             notifier.stopping()
             status.state("stopping")
             scheduler.shutdown()
+            processors.close()
             store.close()
             status.state("stopped")
     return 0

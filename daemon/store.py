@@ -404,6 +404,16 @@ class Store:
         base = self._latest(name)
         return self._read_snapshot(name, base[0]) if base else None
 
+    def session_at(self, name: str, version: int) -> Session | None:
+        """The snapshot of a session's accepted save `version` (None if there is none)."""
+        with self.engine.connect() as conn:
+            save_id = conn.execute(
+                select(SAVES.c.id)
+                .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
+                .where(SESSIONS.c.name == name, SAVES.c.version == version)
+            ).scalar()
+            return None if save_id is None else self._snapshot(conn, name, int(save_id))
+
     def session_of_files(self, files: list[str]) -> str | None:
         """The session under which any of these files was recorded before, if one was."""
         with self.engine.connect() as conn:

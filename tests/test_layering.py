@@ -31,6 +31,7 @@ HEADLESS = [
     "daemon.downtime",
     "daemon.notify",
     "profiles",
+    "profiles.justify.processor",
 ]
 
 

@@ -57,16 +57,18 @@ def test_watch_takes_its_roots_and_engineers_from_the_config_file(tmp_path: Path
     try:
         wait_for(lambda: b"watching" in log.read_bytes() or proc.poll() is not None)
         assert proc.poll() is None, log.read_text()
-        simulate_archive(studio / "a", songs=1, saves=1, seed=3, render_audio=False)
+        simulate_archive(studio / "a", songs=1, saves=2, seed=3, render_audio=False)
         simulate_archive(home / "b", songs=1, saves=1, seed=4, render_audio=False)
         store = Store.open(sqlite_url(db))
-        wait_for(lambda: len([e for e in store.events() if e.type == "session-saved"]) == 2)
+        wait_for(lambda: len([e for e in store.events() if e.type == "session-saved"]) == 3)
         users = {
             Path(e.payload["file"]).parent.parent.name: e.user for e in store.events() if e.type == "session-saved"
         }
         assert users == {"studio": "greg", "home": "anna"}  # the bound root's engineer, else --user
+        # After the saves settle, the justification processor has judged every change.
+        wait_for(lambda: any(e.type in ("change-justified", "change-unexplained") for e in store.events()))
         state = json.loads(status_path(sqlite_url(db)).read_text())
-        assert state["state"] == "watching" and state["saves"] == 2 and state["pid"] == proc.pid
+        assert state["state"] == "watching" and state["saves"] == 3 and state["pid"] == proc.pid
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0

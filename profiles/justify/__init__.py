@@ -1,0 +1,41 @@
+"""Justification: every change in the log gets an objective reason with its evidence, or is
+marked unexplained (a question for the engineer later).
+
+- `Verdict`: a rule's finding: its name, one sentence a person reads, a confidence 0..1 and the
+  measured numbers (`evidence`).
+- `SaveChanges`: the changes of one save with the session before and after them.
+- A rule is a module of `profiles.justify.rules` whose `judge(change, save)` returns a Verdict or
+  None; its docstring states the reasoning, the thresholds and their source.
+- `profiles.justify.processor` runs the rules over the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from daemon.model import Session
+from daemon.store import LoggedEvent
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rule: str
+    reason: str
+    confidence: float
+    evidence: dict[str, float | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SaveChanges:
+    """One accepted save's changes (change events in log order) and the session around them."""
+
+    session: str
+    version: int
+    user: str
+    changes: tuple[LoggedEvent, ...]
+    before: Session | None
+    after: Session
+
+
+Judge = Callable[[LoggedEvent, SaveChanges], Verdict | None]

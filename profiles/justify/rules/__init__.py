@@ -1,0 +1,1 @@
+"""The justification rules, one module each (see each module's docstring)."""

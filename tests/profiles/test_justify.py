@@ -1,0 +1,103 @@
+"""The justification processor over a real log, and the tempo rule with its near misses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from daemon.model import Channel, Device, Session, Track, canonical_params
+from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
+from profiles.justify import SaveChanges
+from profiles.justify.processor import PROCESSOR, justify
+from profiles.justify.rules import tempo
+
+T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def session(delay_ms: float, predelay_ms: float = 20.0, volume_db: float = -6.0, bpm: float = 120.0) -> Session:
+    delay = Device(kind="other", name="Echo", params=canonical_params({"delay.time_ms": delay_ms, "delay.mix": 0.2}))
+    verb = Device(kind="other", name="Plate", params=canonical_params({"reverb.predelay_ms": predelay_ms}))
+    vox = Track("Lead Vox", role="audio", channel=Channel(volume_db=volume_db), devices=(delay, verb))
+    return Session("Song", tempo_bpm=bpm, tracks=(vox,))
+
+
+def save(store: Store, n: int, s: Session) -> None:
+    info = SaveInfo("Song", f"/s/Song v{n}.dawproject", f"{n:064x}", 1000 + n, T0, T0 + timedelta(minutes=n), "greg")
+    assert not store.append_save(info, s).duplicate
+
+
+def change(parameter: str, after: float, position: int = 7) -> LoggedEvent:
+    payload = {"track": "Lead Vox", "device": "Echo", "parameter": parameter, "before": 300.0, "after": after}
+    return LoggedEvent(position, "parameter-changed", "Song", 2, "greg", T0, payload)
+
+
+def context(bpm: float = 120.0) -> SaveChanges:
+    return SaveChanges("Song", 2, "greg", (), None, session(375.0, bpm=bpm))
+
+
+@pytest.mark.parametrize(
+    ("parameter", "after", "subdivision"),
+    [
+        ("delay.time_ms", 375.0, "1/8 dotted"),  # 120 BPM
+        ("delay.time_ms", 500.0, "1/4"),
+        ("delay.time_ms", 166.0, "1/8 triplet"),  # 166.7 ms, typed in whole ms
+        ("reverb.predelay_ms", 31.25, "1/64"),
+    ],
+)
+def test_times_on_the_grid_are_justified(parameter: str, after: float, subdivision: str) -> None:
+    verdict = tempo.judge(change(parameter, after), context())
+    assert verdict is not None and verdict.rule == "tempo"
+    assert verdict.evidence["subdivision"] == subdivision
+    assert verdict.confidence >= 0.6
+    assert f"{after:g} ms" in verdict.reason and subdivision in verdict.reason and "120 BPM" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("parameter", "after"),
+    [
+        ("delay.time_ms", 375.0 * 1.07),  # 7 % off the dotted eighth
+        ("delay.time_ms", 375.0 * 0.95),
+        ("delay.time_ms", 8.0),  # a doubling delay says nothing about the grid
+        ("delay.feedback", 375.0),  # not a time
+    ],
+)
+def test_near_misses_are_not_justified(parameter: str, after: float) -> None:
+    assert tempo.judge(change(parameter, after), context()) is None
+
+
+def test_the_processor_judges_each_change_once_and_resumes_where_it_stopped(tmp_path) -> None:  # noqa: ANN001
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    save(store, 1, session(300.0))
+    save(store, 2, session(375.0))  # on the grid: justified
+    save(store, 3, session(375.0 * 1.07, volume_db=-4.0))  # off the grid, and a fader move: unexplained
+    assert justify(store) == 3
+    derived = {e.payload["refers_to"]: e for e in store.events(types=("change-justified", "change-unexplained"))}
+    changes = {(e.version, e.payload["parameter"]): e.position for e in store.events(types=("parameter-changed",))}
+    on_grid = derived[changes[(2, "delay.time_ms")]]
+    assert on_grid.type == "change-justified" and on_grid.payload["rule"] == "tempo"
+    assert on_grid.payload["evidence"]["grid_ms"] == 375.0 and 0.6 <= on_grid.payload["confidence"] <= 1.0
+    assert derived[changes[(3, "delay.time_ms")]].type == "change-unexplained"
+    assert derived[changes[(3, "volume_db")]].type == "change-unexplained"
+    assert store.processed_through(PROCESSOR) == max(e.position for e in store.events())
+    assert justify(store) == 0  # nothing new
+    save(store, 4, session(250.0, volume_db=-4.0))  # a straight eighth
+    assert justify(store) == 1
+    assert [e.payload["rule"] for e in store.events(types=("change-justified",))] == ["tempo", "tempo"]
+    positions = [e.position for e in store.events()]
+    assert positions == list(range(1, len(positions) + 1))
+
+
+def test_a_run_that_fails_appends_nothing_and_the_next_run_does_it_all(tmp_path) -> None:  # noqa: ANN001
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    save(store, 1, session(300.0))
+    save(store, 2, session(375.0))
+
+    def broken(change: LoggedEvent, save: SaveChanges) -> None:
+        raise RuntimeError("a rule crashed")
+
+    with pytest.raises(RuntimeError):
+        justify(store, rules=(tempo.judge, broken))
+    assert store.processed_through(PROCESSOR) == 0
+    assert list(store.events(types=("change-justified", "change-unexplained"))) == []
+    assert justify(store) == 1
