@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
+from analyzers.analysis import analyze
+from analyzers.audio import ArraySource
 from analyzers.notes import midi_name, midi_to_hz
 
 
@@ -30,10 +32,11 @@ class StemTruth:
     take the player's timing; the whole stem when it holds no note); `count_in_audible`: whether
     something is heard there (the vocal mic picks up the headphone click and the singer's
     chatter; the other stems hold silence or rumble only).
-    `rms_dbfs` and `peak_dbfs` are measured on the rendered stem (None when nothing was
-    rendered): the RMS is the mean power of 400 ms blocks within 10 dB of their mean (the gating
-    of BS.1770 without its K-weighting), a stand-in for loudness until the analyzer measures it;
-    a full-scale sine reads -3.01 dBFS.
+    `rms_dbfs`, `peak_dbfs` and `loudness_lufs` are measured on the rendered stem (None when
+    nothing was rendered): the RMS is the mean power of 400 ms blocks within 10 dB of their mean
+    (the gating of BS.1770 without its K-weighting; a full-scale sine reads -3.01 dBFS); the
+    loudness is the stem's integrated loudness (BS.1770-4, analyzers), the level the simulated
+    engineer stages to.
     """
 
     role: str  # "kick", "bass", "guitar", "vocal"
@@ -44,6 +47,7 @@ class StemTruth:
     count_in_audible: bool = False
     rms_dbfs: float | None = None
     peak_dbfs: float | None = None
+    loudness_lufs: float | None = None
 
 
 @dataclass(frozen=True)
@@ -415,6 +419,11 @@ def _gated_rms_dbfs(x: np.ndarray, sample_rate_hz: int) -> float | None:
     return round(10.0 * math.log10(float(np.mean(power[power >= np.mean(power) * 0.1]))), 2)
 
 
+def _loudness_lufs(x: np.ndarray, sample_rate_hz: int) -> float | None:
+    loudness = analyze(ArraySource(x, sample_rate_hz)).integrated_lufs
+    return None if loudness is None else round(loudness, 2)
+
+
 def audio_rng(seed: int, song: str) -> random.Random:
     """The random stream `simulate_archive` takes `song`'s score and audio from: apart from the
     moves' stream, so a song's audio is the same whatever the moves, with or without embedding."""
@@ -456,6 +465,7 @@ def render_song(song: str, tempo_bpm: float, seconds: float, sample_rate_hz: int
             known,
             rms_dbfs=_gated_rms_dbfs(x, score.sample_rate_hz),
             peak_dbfs=round(20 * math.log10(peak), 2) if peak > 0 else None,
+            loudness_lufs=_loudness_lufs(x, score.sample_rate_hz),
         )
     return RenderedSong(stems, truth, score.sample_rate_hz)
 

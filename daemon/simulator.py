@@ -66,7 +66,7 @@ class SimulatedSave:
     stems: dict[str, StemTruth] = field(default_factory=dict, hash=False)
 
 
-TARGET_LEVEL_DB = -20.0  # the level gain-staging aims at (stem RMS + fader), until LUFS is measured
+TARGET_LEVEL_DB = -20.0  # the level gain-staging aims at: the stem's integrated loudness (LUFS) + fader
 
 
 def load_stem(save: SimulatedSave, track: str) -> tuple[np.ndarray, int]:
@@ -185,26 +185,26 @@ def _set_param(session: Session, track: str, device: str, term: str, value: obje
 def move_fader(
     session: Session, rng: random.Random, truth: Mapping[str, StemTruth] | None = None
 ) -> tuple[Session, Intent]:
-    """Mostly gain-staging: a step of the fader toward TARGET_LEVEL_DB (the stem's gated RMS plus
-    the fader as a stand-in for its loudness), sometimes a move by ear. The reason follows the
-    numbers: "gain-staging" only when the move brings the track closer to the target."""
+    """Mostly gain-staging: a step of the fader toward TARGET_LEVEL_DB (the stem's integrated
+    loudness plus the fader), sometimes a move by ear. The reason follows the numbers:
+    "gain-staging" only when the move brings the track closer to the target."""
     truth = NOMINAL_TRUTH if truth is None else truth
     track = rng.choice(INSTRUMENTS)[0]
     before = session.track(track).channel.volume_db or 0.0
-    rms = truth[track].rms_dbfs if track in truth else None
+    loudness = truth[track].loudness_lufs if track in truth else None
     aims, most, by_ear = rng.random() < 0.75, rng.choice([1.5, 2.0, 3.0, 6.0]), rng.choice([-3.0, -1.5, 1.5, 2.0])
-    want = 0.0 if rms is None else TARGET_LEVEL_DB - (rms + before)
+    want = 0.0 if loudness is None else TARGET_LEVEL_DB - (loudness + before)
     if aims and abs(want) >= 0.5:  # the same draws whatever is known, so later moves do not shift
         step = round(math.copysign(min(abs(want), most), want) * 2) / 2 or math.copysign(0.5, want)
     else:
         step = by_ear
     after = round(min(6.0, max(-30.0, before + step)), 1)
-    if rms is None:
+    if loudness is None:
         return _set_channel(session, track, volume_db=after), Intent(track, "volume_db", before, after, "taste")
-    level_before, level_after = rms + before, rms + after
+    level_before, level_after = loudness + before, loudness + after
     toward = abs(TARGET_LEVEL_DB - level_after) < abs(TARGET_LEVEL_DB - level_before)
     evidence = {
-        "rms_dbfs": rms,
+        "loudness_lufs": loudness,
         "level_before_db": round(level_before, 2),
         "level_after_db": round(level_after, 2),
         "target_db": TARGET_LEVEL_DB,

@@ -13,9 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from daemon.model import Session
 from daemon.store import LoggedEvent
+
+if TYPE_CHECKING:
+    from analyzers.analysis import AudioAnalysis
+    from profiles.justify.audio import TrackAudio
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,11 @@ class SaveChanges:
     changes: tuple[LoggedEvent, ...]
     before: Session | None
     after: Session
+    audio: TrackAudio | None = None
+
+    def measured(self, track: str) -> AudioAnalysis | None:
+        """The analysis of a track's dry signal (None when its audio cannot be read)."""
+        return None if self.audio is None else self.audio.analysis(self.after, track)
 
 
 Judge = Callable[[LoggedEvent, SaveChanges], Verdict | None]

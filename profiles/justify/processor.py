@@ -9,8 +9,9 @@ second finds the position moved and reads again). Its name carries a version (`j
 new version of the rules is a new processor that works through the whole log from the start,
 its verdicts superseding the old ones for the same `refers_to`.
 
-Partial (issue 5): the rules that read the audio are not in yet; with the tempo rule alone, most
-changes come out unexplained.
+Partial (issue 5): three rules so far (gain staging, de-guffing, tempo); clip prevention,
+masking, resonance, dynamics, non-musical sections and sibilance are still to come, and several
+changes made for one purpose are not yet judged together.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from collections.abc import Iterator, Sequence
 from daemon.events import CHANGE_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
 from profiles.justify import Judge, SaveChanges, Verdict
-from profiles.justify.rules import tempo
+from profiles.justify.audio import TrackAudio, session_file
+from profiles.justify.rules import de_guffing, gain_staging, tempo
 
 PROCESSOR = "justify/1"
 JUDGED = CHANGE_TYPES - {"session-started"}  # the first save's summary is no change the engineer made
-RULES: tuple[Judge, ...] = (tempo.judge,)
+RULES: tuple[Judge, ...] = (gain_staging.judge, de_guffing.judge, tempo.judge)
 BATCH_EVENTS = 2000
 
 
@@ -67,7 +69,8 @@ def _saves(store: Store, events: list[LoggedEvent]) -> Iterator[SaveChanges]:
         if after is None:
             continue
         before = store.session_at(event.session, event.version - 1) if event.version > 1 else None
-        yield SaveChanges(event.session, event.version, event.user, changes, before, after)
+        audio = TrackAudio(store, session_file(str(event.payload.get("file", ""))))
+        yield SaveChanges(event.session, event.version, event.user, changes, before, after, audio)
 
 
 def _judged(save: SaveChanges, rules: Sequence[Judge]) -> Iterator[DerivedEvent]:

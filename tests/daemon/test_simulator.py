@@ -179,7 +179,9 @@ def test_without_audio_the_saves_hold_no_media_and_the_truth_lacks_only_the_leve
     with pytest.raises(LookupError, match="holds no"):
         load_stem(without[0], "Kick")
     for audio, plain in zip(with_audio, without):
-        assert plain.stems == {name: replace(t, rms_dbfs=None, peak_dbfs=None) for name, t in audio.stems.items()}
+        assert plain.stems == {
+            name: replace(t, rms_dbfs=None, peak_dbfs=None, loudness_lufs=None) for name, t in audio.stems.items()
+        }
         assert [(i.track, i.parameter) for i in audio.intents] == [(i.track, i.parameter) for i in plain.intents]
         assert all(i.reason == "taste" and not i.evidence for i in plain.intents if i.parameter == "volume_db")
 
@@ -201,7 +203,7 @@ def test_the_reason_of_every_move_agrees_with_the_truth_of_its_stem(tmp_path: Pa
                 assert intent.evidence["lowest_note_hz"] == truth.lowest_note_hz
             elif intent.parameter == "volume_db":
                 e = intent.evidence
-                assert e["rms_dbfs"] == truth.rms_dbfs
+                assert e["loudness_lufs"] == truth.loudness_lufs
                 closer = abs(e["level_after_db"] - TARGET_LEVEL_DB) < abs(e["level_before_db"] - TARGET_LEVEL_DB)
                 assert (intent.reason == "gain-staging") == closer
                 assert e["level_after_db"] - e["level_before_db"] == pytest.approx(

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from daemon.ingest import ingest
 from daemon.model import Channel, Device, Session, Track, canonical_params
+from daemon.simulator import simulate_archive
 from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges
 from profiles.justify.processor import PROCESSOR, justify
@@ -101,3 +103,32 @@ def test_a_run_that_fails_appends_nothing_and_the_next_run_does_it_all(tmp_path)
     assert store.processed_through(PROCESSOR) == 0
     assert list(store.events(types=("change-justified", "change-unexplained"))) == []
     assert justify(store) == 1
+
+
+def test_on_a_generated_archive_objective_moves_get_their_rule_and_taste_stays_unexplained(tmp_path) -> None:  # noqa: ANN001
+    """The simulated engineer's fader and high-pass moves, with real rendered audio: each move
+    made for gain staging or de-guffing is justified by that rule, and no move made by taste
+    (a fader by ear, a high-pass well above the lowest note) is justified."""
+    archive = simulate_archive(tmp_path / "archive", songs=3, saves=5, seed=2, seconds=12)
+    store = Store.open(sqlite_url(tmp_path / "j.db"))
+    ingest([tmp_path / "archive"], store, "sim", jobs=1)
+    justify(store)
+    position = {
+        (e.session, e.version, e.payload.get("track"), e.payload.get("parameter")): e.position
+        for e in store.events(types=("parameter-changed",))
+    }
+    verdict = {
+        e.payload["refers_to"]: e.payload.get("rule", "unexplained")
+        for e in store.events(types=("change-justified", "change-unexplained"))
+    }
+    judged = [
+        (intent.reason, verdict[position[(save.song, save.version, intent.track, intent.parameter)]])
+        for save in archive
+        for intent in save.intents
+        if (save.song, save.version, intent.track, intent.parameter) in position
+    ]
+    objective = [(reason, rule) for reason, rule in judged if reason in ("gain-staging", "de-guffing")]
+    assert objective and all(reason == rule for reason, rule in objective), objective
+    assert all(rule == "unexplained" for reason, rule in judged if reason == "taste"), judged
+    justified = [e for e in store.events(types=("change-justified",)) if e.payload["rule"] == "de-guffing"]
+    assert "lowest note" in justified[0].payload["reason"] and justified[0].payload["evidence"]["energy_below"] > 0

@@ -1,0 +1,84 @@
+"""What the rules measure: each track's dry signal (its clips from the session's own audio),
+analyzed once per content through the store's cache (daemon.audio).
+
+The key of a track's analysis is the sha256 of its clips as placed (each file's content hash,
+position, length, offset, gain, fades): the same audio placed the same way in fifty versions of a
+session is analyzed once. The audio is read from the session file the save came from, as it is on
+disk now: a mix change does not change the recorded audio, so the versions before and after a
+change share it. A save found inside a .zip archive has no file on disk to read audio from: its
+tracks are not measured (the rules that need audio then do not apply).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analyzers.analysis import AudioAnalysis, analyze
+from analyzers.audio import AudioError
+from analyzers.dry import ClipPlacement, DrySignal
+from daemon import config
+from daemon.audio import AnalysisCache, SessionAudio, dry_signal
+from daemon.hashing import hash_file
+from daemon.model import Session
+from daemon.store import Store
+
+KIND = "track-dry/1"
+
+
+@dataclass
+class TrackAudio:
+    """Measures the tracks of one session file's saves, through the cache."""
+
+    store: Store
+    session_file: Path | None
+    extract_to: Path = field(default_factory=lambda: config.data_dir() / "audio")
+    _hashes: dict[Path, str] = field(default_factory=dict)
+    _done: dict[str, AudioAnalysis | None] = field(default_factory=dict)
+
+    def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
+        """The analysis of `track`'s dry signal in `session`, or None when it has no audio that
+        can be read (no clips, files missing or outside the session's folder, no file on disk)."""
+        if self.session_file is None or not self.session_file.is_file():
+            return None
+        try:
+            found = session.track(track)
+        except KeyError:
+            return None
+        audio = SessionAudio(self.session_file, self.extract_to)
+        try:
+            signal = dry_signal(session, found, audio)
+            if signal is None:
+                return None
+            key = self._key(signal.clips)
+            if key not in self._done:
+                self._done[key] = self._measure(key, signal)
+            return self._done[key]
+        except AudioError:
+            return None
+
+    def _key(self, clips: Sequence[ClipPlacement]) -> str:
+        placed = []
+        for clip in clips:
+            if clip.path not in self._hashes:
+                self._hashes[clip.path] = hash_file(clip.path)[0]
+            placed.append([self._hashes[clip.path], clip.position_s, clip.duration_s, clip.offset_s, clip.gain_db,
+                           clip.fade_in_s, clip.fade_out_s])  # fmt: skip
+        return hashlib.sha256(json.dumps(placed).encode()).hexdigest()
+
+    def _measure(self, key: str, signal: DrySignal) -> AudioAnalysis:
+        cache = AnalysisCache(self.store)
+        data = cache.get(key, KIND)
+        if data is not None:
+            return AudioAnalysis.from_bytes(data)
+        result = analyze(signal)
+        cache.put(key, result.to_bytes(), KIND)
+        return result
+
+
+def session_file(payload_file: str) -> Path | None:
+    """The file a save came from, when it is a file on disk (not a member of an archive)."""
+    return None if "!" in payload_file else Path(payload_file)
