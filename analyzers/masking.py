@@ -23,6 +23,7 @@ their band spectra without rendering any audio.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -64,6 +65,17 @@ class BandFrames:
     @property
     def centers_hz(self) -> npt.NDArray[np.float64]:
         return np.sqrt(self.edges_hz[:-1] * self.edges_hz[1:])
+
+    def to_bytes(self) -> bytes:
+        """A compact serialization (compressed .npz, no pickles) for caches."""
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, energy=self.energy, step_s=np.array([self.step_s]), edges_hz=self.edges_hz)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> BandFrames:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return cls(arrays["energy"], float(arrays["step_s"][0]), arrays["edges_hz"])
 
     def with_eq(self, bands: Sequence[EqBand], sample_rate_hz: float = 48000.0) -> BandFrames:
         """The same track through EQ `bands` (each semitone band scaled by its mean |H|^2)."""

@@ -20,6 +20,7 @@ from daemon.store import LoggedEvent
 
 if TYPE_CHECKING:
     from analyzers.analysis import AudioAnalysis
+    from analyzers.masking import BandFrames
     from profiles.justify.audio import TrackAudio
 
 
@@ -46,6 +47,10 @@ class SaveChanges:
     def measured(self, track: str) -> AudioAnalysis | None:
         """The analysis of a track's dry signal (None when its audio cannot be read)."""
         return None if self.audio is None else self.audio.analysis(self.after, track)
+
+    def frames(self, track: str) -> BandFrames | None:
+        """A track's band energies over time, for masking (None when its audio cannot be read)."""
+        return None if self.audio is None else self.audio.band_frames(self.after, track)
 
 
 Judge = Callable[[LoggedEvent, SaveChanges], Verdict | None]

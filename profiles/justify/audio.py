@@ -20,6 +20,7 @@ from pathlib import Path
 from analyzers.analysis import AudioAnalysis, analyze
 from analyzers.audio import AudioError
 from analyzers.dry import ClipPlacement, DrySignal
+from analyzers.masking import BandFrames, band_frames
 from daemon import config
 from daemon.audio import AnalysisCache, SessionAudio, dry_signal
 from daemon.hashing import hash_file
@@ -27,6 +28,7 @@ from daemon.model import Session
 from daemon.store import Store
 
 KIND = "track-dry/1"
+FRAMES_KIND = "track-band-frames/1"
 
 
 @dataclass
@@ -37,27 +39,48 @@ class TrackAudio:
     session_file: Path | None
     extract_to: Path = field(default_factory=lambda: config.data_dir() / "audio")
     _hashes: dict[Path, str] = field(default_factory=dict)
-    _done: dict[str, AudioAnalysis | None] = field(default_factory=dict)
+    _done: dict[str, AudioAnalysis] = field(default_factory=dict)
+    _frames: dict[str, BandFrames] = field(default_factory=dict)
 
     def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
         """The analysis of `track`'s dry signal in `session`, or None when it has no audio that
         can be read (no clips, files missing or outside the session's folder, no file on disk)."""
+        signal = self._signal(session, track)
+        if signal is None:
+            return None
+        key = self._key(signal.clips)
+        if key not in self._done:
+            try:
+                self._done[key] = self._measure(key, signal)
+            except AudioError:  # a clip file that turns out unreadable midway
+                return None
+        return self._done[key]
+
+    def band_frames(self, session: Session, track: str) -> BandFrames | None:
+        """The band energies over time of `track`'s dry signal (for masking), or None."""
+        signal = self._signal(session, track)
+        if signal is None:
+            return None
+        key = self._key(signal.clips)
+        if key not in self._frames:
+            cache = AnalysisCache(self.store)
+            data = cache.get(key, FRAMES_KIND)
+            if data is not None:
+                self._frames[key] = BandFrames.from_bytes(data)
+            else:
+                try:
+                    self._frames[key] = frames = band_frames(signal)
+                except AudioError:
+                    return None
+                cache.put(key, frames.to_bytes(), FRAMES_KIND)
+        return self._frames[key]
+
+    def _signal(self, session: Session, track: str) -> DrySignal | None:
         if self.session_file is None or not self.session_file.is_file():
             return None
         try:
-            found = session.track(track)
-        except KeyError:
-            return None
-        audio = SessionAudio(self.session_file, self.extract_to)
-        try:
-            signal = dry_signal(session, found, audio)
-            if signal is None:
-                return None
-            key = self._key(signal.clips)
-            if key not in self._done:
-                self._done[key] = self._measure(key, signal)
-            return self._done[key]
-        except AudioError:
+            return dry_signal(session, session.track(track), SessionAudio(self.session_file, self.extract_to))
+        except (KeyError, AudioError):
             return None
 
     def _key(self, clips: Sequence[ClipPlacement]) -> str:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
+import soundfile as sf
 
+from daemon.formats.dawproject_writer import write_dawproject
 from daemon.ingest import ingest
-from daemon.model import Channel, Device, Session, Track, canonical_params
+from daemon.model import Channel, Clip, Device, Session, Track, canonical_params
 from daemon.simulator import simulate_archive
 from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges
+from profiles.justify.audio import TrackAudio
 from profiles.justify.processor import PROCESSOR, justify
-from profiles.justify.rules import tempo
+from profiles.justify.rules import masking, tempo
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -132,3 +137,42 @@ def test_on_a_generated_archive_objective_moves_get_their_rule_and_taste_stays_u
     assert all(rule == "unexplained" for reason, rule in judged if reason == "taste"), judged
     justified = [e for e in store.events(types=("change-justified",)) if e.payload["rule"] == "de-guffing"]
     assert "lowest note" in justified[0].payload["reason"] and justified[0].payload["evidence"]["energy_below"] > 0
+
+
+def two_tracks(tmp_path, vox_plays: bool):  # noqa: ANN001, ANN201
+    """A session of a guitar and a vocal sharing the 2 kHz region, with their audio embedded;
+    the vocal holds only a -90 dBFS noise floor when `vox_plays` is False. (Every stem carries some
+    noise: pure tones compress past the archive guard's 100:1 ratio.)"""
+    rate, seconds = 48000, 6.0
+    t = np.arange(int(rate * seconds)) / rate
+    hiss = np.random.default_rng(5).standard_normal((2, len(t))) * 10 ** (-90 / 20)
+    gtr = 0.3 * np.sin(2 * np.pi * 2150 * t) + 0.2 * np.sin(2 * np.pi * 400 * t) + hiss[0]
+    vox = (0.2 * np.sin(2 * np.pi * 2100 * t) if vox_plays else 0.0) + hiss[1]
+    media = {}
+    tracks = []
+    for name, x in (("Gtr", gtr), ("Vox", vox)):
+        buffer = io.BytesIO()
+        sf.write(buffer, x.astype(np.float32), rate, format="WAV", subtype="PCM_24")
+        media[f"audio/{name}.wav"] = buffer.getvalue()
+        clip = Clip(f"audio/{name}.wav", 0.0, seconds * 2, name)  # beats at 120 BPM
+        tracks.append(Track(name, role="audio", content_types=("audio",), clips=(clip,)))
+    path = write_dawproject(
+        Session("Duo", tempo_bpm=120.0, tracks=tuple(tracks)), tmp_path / "Duo.dawproject", media=media
+    )
+    return path, Session("Duo", tempo_bpm=120.0, tracks=tuple(tracks))
+
+
+@pytest.mark.parametrize(("vox_plays", "justified"), [(True, True), (False, False)])
+def test_a_pan_move_is_masking_only_where_the_other_track_plays(tmp_path, vox_plays: bool, justified: bool) -> None:  # noqa: ANN001
+    path, session = two_tracks(tmp_path, vox_plays)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    move = LoggedEvent(
+        9, "parameter-changed", "Duo", 2, "greg", T0, {"track": "Gtr", "parameter": "pan", "before": 0.0, "after": -0.8}
+    )
+    save = SaveChanges("Duo", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = masking.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert verdict.evidence["other_track"] == "Vox"
+        assert float(verdict.evidence["masking_after"]) < float(verdict.evidence["masking_before"]) - 0.05
+        assert "Panning Gtr from +0.00 to -0.80" in verdict.reason
