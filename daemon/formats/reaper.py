@@ -64,7 +64,7 @@ import hashlib
 import math
 import re
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from daemon import units
@@ -453,7 +453,7 @@ class _Reader:
                     self._lane(source_index + 1, env, f"send.{target.name}.{leaf}", None, kind)
         for build in self.builds:
             if build.parent is not None and build.main_send:
-                build.channel = _with_output(build.channel, self.builds[build.parent].name)
+                build.channel = replace(build.channel, output=self.builds[build.parent].name)
 
     # -- devices -------------------------------------------------------------------------------
     def _fx_chain(self, chain: Node, index: int, chain_on: bool) -> None:
@@ -474,7 +474,7 @@ class _Reader:
                 position = len(self.builds[index].devices) - 1
                 bypass = []
             elif current is not None and item.tag == "JS_SER":
-                current = _with_state(current, self._state_hash(item, index, current.name))
+                current = replace(current, state_sha256=self._state_hash(item, index, current.name))
                 self.builds[index].devices[position] = current
             elif current is not None and item.tag == "PARMENV":
                 self._param_envelope(item, index, current, plugin)
@@ -807,31 +807,6 @@ def _source_file(source: Node) -> tuple[str | None, str]:
             return file_args[0], kind
         stack.extend(reversed(node.children("SOURCE")))
     return None, kind
-
-
-def _with_output(channel: Channel, output: str) -> Channel:
-    return Channel(
-        volume_db=channel.volume_db,
-        pan=channel.pan,
-        mute=channel.mute,
-        solo=channel.solo,
-        output=output,
-        audio_channels=channel.audio_channels,
-    )
-
-
-def _with_state(device: Device, digest: str) -> Device:
-    return Device(
-        kind=device.kind,
-        name=device.name,
-        format=device.format,
-        plugin_id=device.plugin_id,
-        vendor=device.vendor,
-        role=device.role,
-        enabled=device.enabled,
-        params=device.params,
-        state_sha256=digest,
-    )
 
 
 def _db_floor(gain: float) -> float:
