@@ -17,7 +17,7 @@ from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges
 from profiles.justify.audio import TrackAudio
 from profiles.justify.processor import PROCESSOR, justify
-from profiles.justify.rules import masking, tempo
+from profiles.justify.rules import clip_prevention, masking, tempo
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -176,3 +176,61 @@ def test_a_pan_move_is_masking_only_where_the_other_track_plays(tmp_path, vox_pl
         assert verdict.evidence["other_track"] == "Vox"
         assert float(verdict.evidence["masking_after"]) < float(verdict.evidence["masking_before"]) - 0.05
         assert "Panning Gtr from +0.00 to -0.80" in verdict.reason
+
+
+def loud_track(tmp_path, fader_db: float):  # noqa: ANN001, ANN201
+    """A session of one guitar whose audio peaks at -0.5 dBFS, its fader at `fader_db`."""
+    rate = 48000
+    t = np.arange(rate * 4) / rate
+    x = 10 ** (-0.5 / 20) * np.sin(2 * np.pi * 220 * t) + np.random.default_rng(6).standard_normal(len(t)) * 1e-4
+    buffer = io.BytesIO()
+    sf.write(buffer, x.astype(np.float32), rate, format="WAV", subtype="PCM_24")
+    limiter = Device(kind="limiter", name="Limiter", params=canonical_params({"limiter.ceiling_db": -0.1}))
+    clip = Clip("audio/Gtr.wav", 0.0, 8.0, "Gtr")
+    track = Track(
+        "Gtr",
+        role="audio",
+        content_types=("audio",),
+        clips=(clip,),
+        devices=(limiter,),
+        channel=Channel(volume_db=fader_db),
+    )
+    session = Session("Loud", tempo_bpm=120.0, tracks=(track,))
+    path = write_dawproject(session, tmp_path / "Loud.dawproject", media={"audio/Gtr.wav": buffer.getvalue()})
+    return path, session
+
+
+@pytest.mark.parametrize(
+    ("parameter", "before", "after", "fader_db", "justified"),
+    [
+        ("volume_db", 0.0, -2.0, -2.0, True),  # -0.5 -> -2.5 dBTP
+        ("volume_db", 0.0, -0.3, -0.3, False),  # -0.5 -> -0.8 dBTP: still over the ceiling
+        ("volume_db", -4.0, -6.0, -6.0, False),  # it was under the ceiling already
+        ("limiter.ceiling_db", -0.1, -1.0, 0.0, True),  # the track peaks at -0.5 dBTP
+        ("limiter.ceiling_db", -0.1, -1.0, -6.0, False),  # it peaks at -6.5 dBTP: nothing to hold
+    ],
+)
+def test_clip_prevention_and_its_near_misses(
+    tmp_path,
+    parameter: str,
+    before: float,
+    after: float,
+    fader_db: float,
+    justified: bool,  # noqa: ANN001
+) -> None:
+    path, session = loud_track(tmp_path, fader_db)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    device = "Limiter" if parameter.startswith("limiter") else None
+    payload = {
+        "track": "Gtr",
+        "parameter": parameter,
+        "before": before,
+        "after": after,
+        **({"device": device} if device else {}),
+    }
+    move = LoggedEvent(9, "parameter-changed", "Loud", 2, "greg", T0, payload)
+    save = SaveChanges("Loud", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = clip_prevention.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert "dBTP" in verdict.reason and verdict.rule == "clip-prevention"
