@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from daemon.model import Session
+from daemon.model import ParamValue, Session
 from daemon.store import LoggedEvent
 
 if TYPE_CHECKING:
@@ -47,6 +47,19 @@ class SaveChanges:
     def measured(self, track: str) -> AudioAnalysis | None:
         """The analysis of a track's dry signal (None when its audio cannot be read)."""
         return None if self.audio is None else self.audio.analysis(self.after, track)
+
+    def eq_band(self, track: str, device: object, band: str) -> dict[str, ParamValue]:
+        """The parameters of EQ band `band` of a track's device after the save, by leaf
+        (`type`, `freq_hz`, `gain_db`, `q`, ...); empty when there is no such device."""
+        try:
+            devices = self.after.track(track).devices
+        except KeyError:
+            return {}
+        prefix = f"eq.band{band}."
+        for found in devices:
+            if found.name == device:
+                return {key.removeprefix(prefix): value for key, value in found.params if key.startswith(prefix)}
+        return {}
 
     def frames(self, track: str) -> BandFrames | None:
         """A track's band energies over time, for masking (None when its audio cannot be read)."""

@@ -17,7 +17,7 @@ from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges
 from profiles.justify.audio import TrackAudio
 from profiles.justify.processor import PROCESSOR, justify
-from profiles.justify.rules import clip_prevention, masking, tempo
+from profiles.justify.rules import clip_prevention, masking, resonance, tempo
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -234,3 +234,53 @@ def test_clip_prevention_and_its_near_misses(
     assert (verdict is not None) == justified
     if verdict is not None:
         assert "dBTP" in verdict.reason and verdict.rule == "clip-prevention"
+
+
+def ringing_track(tmp_path):  # noqa: ANN001, ANN201
+    """A track of broadband noise with a sustained ring at 180 Hz, 15 dB above it."""
+    rate = 48000
+    t = np.arange(rate * 6) / rate
+    noise = np.random.default_rng(8).standard_normal(len(t)) * 0.05
+    x = noise + 0.12 * np.sin(2 * np.pi * 180 * t)
+    buffer = io.BytesIO()
+    sf.write(buffer, x.astype(np.float32), rate, format="WAV", subtype="PCM_24")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("freq", "q", "gain", "justified"),
+    [
+        (180.0, 8.0, -6.0, True),  # a narrow cut on the ring
+        (700.0, 8.0, -6.0, False),  # the same cut where the spectrum is smooth
+        (180.0, 1.0, -6.0, False),  # a wide cut: tone shaping, not a resonance
+        (180.0, 8.0, 3.0, False),  # a boost
+    ],
+)
+def test_resonance_cuts_and_their_near_misses(tmp_path, freq: float, q: float, gain: float, justified: bool) -> None:  # noqa: ANN001
+    eq = Device(
+        kind="eq",
+        name="EQ",
+        params=canonical_params(
+            {"eq.band1.type": "bell", "eq.band1.freq_hz": freq, "eq.band1.q": q, "eq.band1.gain_db": gain}
+        ),
+    )
+    track = Track(
+        "Tom", role="audio", content_types=("audio",), clips=(Clip("audio/Tom.wav", 0.0, 12.0, "Tom"),), devices=(eq,)
+    )
+    session = Session("Ring", tempo_bpm=120.0, tracks=(track,))
+    path = write_dawproject(session, tmp_path / "Ring.dawproject", media={"audio/Tom.wav": ringing_track(tmp_path)})
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    move = LoggedEvent(
+        9,
+        "parameter-changed",
+        "Ring",
+        2,
+        "greg",
+        T0,
+        {"track": "Tom", "device": "EQ", "parameter": "eq.band1.gain_db", "before": 0.0, "after": gain},
+    )
+    save = SaveChanges("Ring", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = resonance.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert abs(float(verdict.evidence["peak_hz"]) - 180.0) < 2.0 and float(verdict.evidence["prominence_db"]) >= 6.0

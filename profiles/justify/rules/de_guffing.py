@@ -35,7 +35,7 @@ def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     if change.type != "parameter-changed" or found is None or not isinstance(after, int | float) or after <= 0:
         return None
     track, device = str(payload.get("track")), payload.get("device")
-    if _band_type(save, track, device, found[1]) != "highpass":
+    if save.eq_band(track, device, found[1]).get("type") != "highpass":
         return None
     measured = save.measured(track)
     lowest = None if measured is None else measured.lowest
@@ -58,14 +58,3 @@ def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
         "energy_below": round(lowest.energy_below, 5),
     }
     return Verdict(RULE, reason, confidence, evidence)
-
-
-def _band_type(save: SaveChanges, track: str, device: object, band: str) -> object:
-    try:
-        devices = save.after.track(track).devices
-    except KeyError:
-        return None
-    for found in devices:
-        if found.name == device:
-            return found.param(f"eq.band{band}.type")
-    return None
