@@ -9,8 +9,8 @@ second finds the position moved and reads again). Its name carries a version (`j
 new version of the rules is a new processor that works through the whole log from the start,
 its verdicts superseding the old ones for the same `refers_to`.
 
-Partial (issue 5): six rules so far (gain staging, clip prevention, de-guffing, masking by pan,
-resonance, tempo); dynamics, non-musical sections and sibilance are still to come, masking by EQ
+Partial (issue 5): seven rules so far (gain staging, clip prevention, de-guffing, masking by pan,
+resonance, sibilance, tempo); dynamics and non-musical sections are still to come, masking by EQ
 cut too, and several changes made for one purpose are not yet judged together.
 """
 
@@ -23,7 +23,7 @@ from daemon.events import CHANGE_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
 from profiles.justify import Judge, SaveChanges, Verdict
 from profiles.justify.audio import TrackAudio, session_file
-from profiles.justify.rules import clip_prevention, de_guffing, gain_staging, masking, resonance, tempo
+from profiles.justify.rules import clip_prevention, de_guffing, gain_staging, masking, resonance, sibilance, tempo
 
 PROCESSOR = "justify/1"
 JUDGED = CHANGE_TYPES - {"session-started"}  # the first save's summary is no change the engineer made
@@ -33,6 +33,7 @@ RULES: tuple[Judge, ...] = (
     de_guffing.judge,
     masking.judge,
     resonance.judge,
+    sibilance.judge,
     tempo.judge,
 )
 BATCH_EVENTS = 2000

@@ -17,7 +17,7 @@ from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges
 from profiles.justify.audio import TrackAudio
 from profiles.justify.processor import PROCESSOR, justify
-from profiles.justify.rules import clip_prevention, masking, resonance, tempo
+from profiles.justify.rules import clip_prevention, masking, resonance, sibilance, tempo
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -284,3 +284,49 @@ def test_resonance_cuts_and_their_near_misses(tmp_path, freq: float, q: float, g
     assert (verdict is not None) == justified
     if verdict is not None:
         assert abs(float(verdict.evidence["peak_hz"]) - 180.0) < 2.0 and float(verdict.evidence["prominence_db"]) >= 6.0
+
+
+def voice(with_sibilants: bool) -> bytes:
+    """A sung-like tone (200 Hz and harmonics) with, when asked, an "s" every second: 80 ms of
+    noise band-passed to 5.5-9 kHz, 20 dB above the voice's own highs."""
+    rate = 48000
+    t = np.arange(rate * 6) / rate
+    rng = np.random.default_rng(9)
+    x = sum(0.2 / k * np.sin(2 * np.pi * 200 * k * t) for k in range(1, 12)) + rng.standard_normal(len(t)) * 1e-3
+    if with_sibilants:
+        spectrum = np.fft.rfft(rng.standard_normal(len(t)))
+        f = np.fft.rfftfreq(len(t), 1 / rate)
+        spectrum[(f < 5500) | (f > 9000)] = 0
+        hiss = np.fft.irfft(spectrum, len(t))
+        hiss *= 0.2 / hiss.std()
+        gate = ((t % 1.0) < 0.08).astype(float)
+        x = x + hiss * gate
+    buffer = io.BytesIO()
+    sf.write(buffer, np.asarray(x, dtype=np.float32), rate, format="WAV", subtype="PCM_24")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("sibilants", "freq", "justified"),
+    [
+        (True, 7000.0, True),  # a narrow cut on the "s" band
+        (False, 7000.0, False),  # the same cut on a voice without sibilants
+        (True, 2500.0, False),  # a narrow cut outside 5-10 kHz
+    ],
+)
+def test_sibilance_cuts_and_their_near_misses(tmp_path, sibilants: bool, freq: float, justified: bool) -> None:  # noqa: ANN001
+    params = {"eq.band1.type": "bell", "eq.band1.freq_hz": freq, "eq.band1.q": 2.5, "eq.band1.gain_db": -6.0}
+    eq = Device(kind="eq", name="EQ", params=canonical_params(params))
+    track = Track(
+        "Vox", role="audio", content_types=("audio",), clips=(Clip("audio/Vox.wav", 0.0, 12.0, "Vox"),), devices=(eq,)
+    )
+    session = Session("Sing", tempo_bpm=120.0, tracks=(track,))
+    path = write_dawproject(session, tmp_path / "Sing.dawproject", media={"audio/Vox.wav": voice(sibilants)})
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    payload = {"track": "Vox", "device": "EQ", "parameter": "eq.band1.gain_db", "before": 0.0, "after": -6.0}
+    move = LoggedEvent(9, "parameter-changed", "Sing", 2, "greg", T0, payload)
+    save = SaveChanges("Sing", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = sibilance.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert float(verdict.evidence["sibilant_peak_reduction_db"]) >= 1.0 and "sibilant" in verdict.reason
