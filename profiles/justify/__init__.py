@@ -20,6 +20,7 @@ from daemon.store import LoggedEvent
 
 if TYPE_CHECKING:
     from analyzers.analysis import AudioAnalysis
+    from analyzers.audio import Planar
     from analyzers.masking import BandFrames
     from profiles.justify.audio import TrackAudio
 
@@ -60,6 +61,10 @@ class SaveChanges:
             if found.name == device:
                 return {key.removeprefix(prefix): value for key, value in found.params if key.startswith(prefix)}
         return {}
+
+    def samples(self, track: str) -> tuple[Planar, int] | None:
+        """A track's dry signal whole, with its sample rate (None when it cannot be read)."""
+        return None if self.audio is None else self.audio.samples(self.after, track)
 
     def frames(self, track: str) -> BandFrames | None:
         """A track's band energies over time, for masking (None when its audio cannot be read)."""

@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from analyzers.analysis import AudioAnalysis, analyze
-from analyzers.audio import AudioError
+from analyzers.audio import AudioError, Planar
 from analyzers.dry import ClipPlacement, DrySignal
 from analyzers.masking import BandFrames, band_frames
 from daemon import config
@@ -74,6 +76,20 @@ class TrackAudio:
                     return None
                 cache.put(key, frames.to_bytes(), FRAMES_KIND)
         return self._frames[key]
+
+    def samples(self, session: Session, track: str) -> tuple[Planar, int] | None:
+        """A track's dry signal whole, planar, with its sample rate (for what needs the samples
+        themselves: a compressor's gain reduction); None when its audio cannot be read."""
+        signal = self._signal(session, track)
+        if signal is None:
+            return None
+        try:
+            blocks = list(signal.blocks(1 << 16))
+        except AudioError:
+            return None
+        if not blocks:
+            return None
+        return np.concatenate(blocks, axis=1), signal.info.sample_rate_hz
 
     def _signal(self, session: Session, track: str) -> DrySignal | None:
         if self.session_file is None or not self.session_file.is_file():

@@ -9,9 +9,9 @@ second finds the position moved and reads again). Its name carries a version (`j
 new version of the rules is a new processor that works through the whole log from the start,
 its verdicts superseding the old ones for the same `refers_to`.
 
-Partial (issue 5): seven rules so far (gain staging, clip prevention, de-guffing, masking by pan,
-resonance, sibilance, tempo); dynamics and non-musical sections are still to come, masking by EQ
-cut too, and several changes made for one purpose are not yet judged together.
+Partial (issue 5): eight rules so far (gain staging, clip prevention, de-guffing, masking by pan,
+dynamics, resonance, sibilance, tempo); non-musical sections is still to come, masking by EQ cut
+too, and several changes made for one purpose are not yet judged together.
 """
 
 from __future__ import annotations
@@ -23,7 +23,16 @@ from daemon.events import CHANGE_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
 from profiles.justify import Judge, SaveChanges, Verdict
 from profiles.justify.audio import TrackAudio, session_file
-from profiles.justify.rules import clip_prevention, de_guffing, gain_staging, masking, resonance, sibilance, tempo
+from profiles.justify.rules import (
+    clip_prevention,
+    de_guffing,
+    dynamics,
+    gain_staging,
+    masking,
+    resonance,
+    sibilance,
+    tempo,
+)
 
 PROCESSOR = "justify/1"
 JUDGED = CHANGE_TYPES - {"session-started"}  # the first save's summary is no change the engineer made
@@ -32,6 +41,7 @@ RULES: tuple[Judge, ...] = (
     clip_prevention.judge,
     de_guffing.judge,
     masking.judge,
+    dynamics.judge,
     resonance.judge,
     sibilance.judge,
     tempo.judge,

@@ -17,7 +17,7 @@ from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges
 from profiles.justify.audio import TrackAudio
 from profiles.justify.processor import PROCESSOR, justify
-from profiles.justify.rules import clip_prevention, masking, resonance, sibilance, tempo
+from profiles.justify.rules import clip_prevention, dynamics, masking, resonance, sibilance, tempo
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -330,3 +330,59 @@ def test_sibilance_cuts_and_their_near_misses(tmp_path, sibilants: bool, freq: f
     assert (verdict is not None) == justified
     if verdict is not None:
         assert float(verdict.evidence["sibilant_peak_reduction_db"]) >= 1.0 and "sibilant" in verdict.reason
+
+
+def dynamic_pair(tmp_path, threshold_after: float):  # noqa: ANN001, ANN201
+    """A vocal whose verses sit 15 dB under its choruses beside a steady pad, and the vocal's
+    compressor before (ratio 1: doing nothing) and after (ratio 6 at `threshold_after`)."""
+    rate = 48000
+    t = np.arange(rate * 24) / rate
+    rng = np.random.default_rng(10)
+    level = np.where((t // 6) % 2 == 0, 10 ** (-25 / 20), 10 ** (-10 / 20))
+    vox = level * np.sin(2 * np.pi * 300 * t) + rng.standard_normal(len(t)) * 1e-4
+    pad = 0.1 * np.sin(2 * np.pi * 220 * t) + rng.standard_normal(len(t)) * 1e-4
+    media = {}
+    for name, x in (("Vox", vox), ("Pad", pad)):
+        buffer = io.BytesIO()
+        sf.write(buffer, x.astype(np.float32), rate, format="WAV", subtype="PCM_24")
+        media[f"audio/{name}.wav"] = buffer.getvalue()
+
+    def song(threshold: float, ratio: float) -> Session:
+        comp = Device(
+            kind="compressor",
+            name="Comp",
+            params=canonical_params({"comp.threshold_db": threshold, "comp.ratio": ratio}),
+        )
+        vox_track = Track(
+            "Vox",
+            role="audio",
+            content_types=("audio",),
+            clips=(Clip("audio/Vox.wav", 0.0, 48.0, "Vox"),),
+            devices=(comp,),
+        )
+        pad_track = Track(
+            "Pad", role="audio", content_types=("audio",), clips=(Clip("audio/Pad.wav", 0.0, 48.0, "Pad"),)
+        )
+        return Session("Dyn", tempo_bpm=120.0, tracks=(vox_track, pad_track))
+
+    before, after = song(-20.0, 1.0), song(threshold_after, 6.0)
+    path = write_dawproject(after, tmp_path / "Dyn.dawproject", media=media)
+    return path, before, after
+
+
+@pytest.mark.parametrize(("threshold_after", "justified"), [(-22.0, True), (0.0, False)])
+def test_a_compressor_change_is_dynamics_when_it_brings_the_range_toward_the_others(
+    tmp_path,
+    threshold_after: float,
+    justified: bool,  # noqa: ANN001
+) -> None:
+    path, before, after = dynamic_pair(tmp_path, threshold_after)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    payload = {"track": "Vox", "device": "Comp", "parameter": "comp.ratio", "before": 1.0, "after": 6.0}
+    move = LoggedEvent(9, "parameter-changed", "Dyn", 2, "greg", T0, payload)
+    save = SaveChanges("Dyn", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = dynamics.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert float(verdict.evidence["range_after_lu"]) < float(verdict.evidence["range_before_lu"]) - 1.0
+        assert float(verdict.evidence["range_before_lu"]) == pytest.approx(15.0, abs=1.5)
