@@ -36,7 +36,7 @@ def evaluate(songs: int, saves: int, seed: int) -> dict[str, float]:
         archive = simulate_archive(Path(tmp) / "archive", songs=songs, saves=saves, seed=seed)
         store = Store.open(sqlite_url(Path(tmp) / "j.db"))
         ingest([Path(tmp) / "archive"], store, "sim", jobs=1)
-        judged = justify(store)
+        judged = justify(store, extract_to=Path(tmp) / "audio")
         changes = {
             (e.session, e.version, e.payload.get("track"), e.payload.get("parameter")): e.position
             for e in store.events()

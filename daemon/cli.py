@@ -302,9 +302,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Simulate an engineer's archive, ingest it into a throw-away database, show what was seen."""
+    from daemon.events import CHANGE_TYPES
     from daemon.ingest import ingest
     from daemon.simulator import simulate_archive
     from daemon.store import Store, sqlite_url
+    from profiles.justify.processor import justify
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tapeop-demo-") as tmp:
@@ -314,14 +316,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         store = Store.open(sqlite_url(Path(tmp) / "demo.db"))
         report = ingest([Path(tmp) / "archive"], store, "demo-engineer", jobs=1)
-        print(f"Ingested into a throw-away database: {report.summary()}\n")
+        print(f"Ingested into a throw-away database: {report.summary()}")
+        justify(store, extract_to=Path(tmp) / "audio")
+        verdicts = {e.payload["refers_to"]: e for e in store.events(types=("change-justified", "change-unexplained"))}
+        print("Each change judged against the audio: justified with a reason, or kept as a question.\n")
         found = meant = 0
         for save in saves:
             events = list(store.events(session=save.song))
-            this = [e for e in events if e.version == save.version and e.type != "session-saved"]
+            this = [e for e in events if e.version == save.version and e.type in CHANGE_TYPES]
             print(f"{save.song} v{save.version}:")
             for event in this:
                 print(f"  {Change.from_payload(event.type, event.payload).describe()}")
+                verdict = verdicts.get(event.position)
+                if verdict is not None and verdict.type == "change-justified":
+                    print(f"    justified ({verdict.payload['rule']}): {verdict.payload['reason']}")
+                elif verdict is not None:
+                    print("    unexplained: a question for the engineer, later")
             for intent in save.intents:
                 meant += 1
                 hit = any(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from daemon.events import CHANGE_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
@@ -49,15 +50,17 @@ RULES: tuple[Judge, ...] = (
 BATCH_EVENTS = 2000
 
 
-def justify(store: Store, rules: Sequence[Judge] = RULES, name: str = PROCESSOR) -> int:
-    """Judge every change logged since the last run; returns how many events were appended."""
+def justify(store: Store, rules: Sequence[Judge] = RULES, name: str = PROCESSOR, extract_to: Path | None = None) -> int:
+    """Judge every change logged since the last run; returns how many events were appended.
+    Audio embedded in session archives is streamed out into `extract_to` (default: the data
+    folder's audio/), once per content."""
     appended = 0
     while True:
         start = store.processed_through(name)
         events = _whole_saves(store, start)
         if not events:
             return appended
-        derived = [event for save in _saves(store, events) for event in _judged(save, rules)]
+        derived = [event for save in _saves(store, events, extract_to) for event in _judged(save, rules)]
         positions = store.append_derived(name, start, events[-1].position, derived)
         appended += len(positions or ())
 
@@ -75,7 +78,7 @@ def _whole_saves(store: Store, start: int) -> list[LoggedEvent]:
     return events + list(itertools.takewhile(lambda e: e.type in CHANGE_TYPES, rest))
 
 
-def _saves(store: Store, events: list[LoggedEvent]) -> Iterator[SaveChanges]:
+def _saves(store: Store, events: list[LoggedEvent], extract_to: Path | None) -> Iterator[SaveChanges]:
     for i, event in enumerate(events):
         if event.type != "session-saved" or event.version is None:
             continue
@@ -87,7 +90,8 @@ def _saves(store: Store, events: list[LoggedEvent]) -> Iterator[SaveChanges]:
         if after is None:
             continue
         before = store.session_at(event.session, event.version - 1) if event.version > 1 else None
-        audio = TrackAudio(store, session_file(str(event.payload.get("file", ""))))
+        file = session_file(str(event.payload.get("file", "")))
+        audio = TrackAudio(store, file) if extract_to is None else TrackAudio(store, file, extract_to)
         yield SaveChanges(event.session, event.version, event.user, changes, before, after, audio)
 
 

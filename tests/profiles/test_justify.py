@@ -117,7 +117,7 @@ def test_on_a_generated_archive_objective_moves_get_their_rule_and_taste_stays_u
     archive = simulate_archive(tmp_path / "archive", songs=3, saves=5, seed=2, seconds=12)
     store = Store.open(sqlite_url(tmp_path / "j.db"))
     ingest([tmp_path / "archive"], store, "sim", jobs=1)
-    justify(store)
+    justify(store, extract_to=tmp_path / "audio")
     position = {
         (e.session, e.version, e.payload.get("track"), e.payload.get("parameter")): e.position
         for e in store.events(types=("parameter-changed",))
