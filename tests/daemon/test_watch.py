@@ -433,12 +433,13 @@ def test_a_second_lock_on_one_database_says_who_holds_it(tmp_path: Path) -> None
 
 
 def _env(folder: Path) -> dict[str, str]:
-    """The watcher's environment: no config file, its logs in the test's folder."""
+    """The watcher's environment: no config file, its logs and data in the test's folder."""
     return {
         **os.environ,
         "PYTHONPATH": str(REPO),
         "TAPEOP_CONFIG_DIR": "/nonexistent-tapeop-config",
         "TAPEOP_LOG_DIR": str(folder / "logs"),
+        "TAPEOP_DATA_DIR": str(folder / "data"),
     }
 
 

@@ -83,7 +83,13 @@ def test_watch_takes_its_roots_and_engineers_from_the_config_file(tmp_path: Path
 
 
 def test_watch_without_folders_says_where_to_give_them(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TAPEOP_CONFIG_DIR": str(tmp_path), "TAPEOP_LOG_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TAPEOP_CONFIG_DIR": str(tmp_path),
+        "TAPEOP_LOG_DIR": str(tmp_path),
+        "TAPEOP_DATA_DIR": str(tmp_path),
+    }
     result = subprocess.run(
         [sys.executable, "-m", "daemon.cli", "watch", "--db", str(tmp_path / "t.db")],
         env=env,
@@ -130,6 +136,7 @@ def test_under_systemd_watch_says_ready_and_keeps_pinging_the_watchdog(tmp_path:
         "PYTHONPATH": str(REPO),
         "TAPEOP_CONFIG_DIR": str(tmp_path),
         "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
+        "TAPEOP_DATA_DIR": str(tmp_path / "data"),
         "NOTIFY_SOCKET": str(tmp_path / "notify"),
         "WATCHDOG_USEC": "400000",
     }
