@@ -45,9 +45,11 @@ class SaveChanges:
     after: Session
     audio: TrackAudio | None = None
 
-    def measured(self, track: str) -> AudioAnalysis | None:
-        """The analysis of a track's dry signal (None when its audio cannot be read)."""
-        return None if self.audio is None else self.audio.analysis(self.after, track)
+    def measured(self, track: str, before: bool = False) -> AudioAnalysis | None:
+        """The analysis of a track's dry signal after the save (or, with `before`, as the previous
+        save placed its clips); None when its audio cannot be read."""
+        session = self.before if before else self.after
+        return None if self.audio is None or session is None else self.audio.analysis(session, track)
 
     def eq_band(self, track: str, device: object, band: str) -> dict[str, ParamValue]:
         """The parameters of EQ band `band` of a track's device after the save, by leaf

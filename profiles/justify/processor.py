@@ -9,9 +9,10 @@ second finds the position moved and reads again). Its name carries a version (`j
 new version of the rules is a new processor that works through the whole log from the start,
 its verdicts superseding the old ones for the same `refers_to`.
 
-Partial (issue 5): eight rules so far (gain staging, clip prevention, de-guffing, masking by pan,
-dynamics, resonance, sibilance, tempo); non-musical sections is still to come, masking by EQ cut
-too, and several changes made for one purpose are not yet judged together.
+Partial (issue 5): the nine rules are in (gain staging, clip prevention, de-guffing, masking by
+pan, dynamics, non-musical sections by clip trims, resonance, sibilance, tempo); masking by EQ
+cut and mute automation over non-musical spans are not judged yet, and several changes made for
+one purpose are not yet judged together.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from profiles.justify.rules import (
     dynamics,
     gain_staging,
     masking,
+    non_musical,
     resonance,
     sibilance,
     tempo,
@@ -43,6 +45,7 @@ RULES: tuple[Judge, ...] = (
     de_guffing.judge,
     masking.judge,
     dynamics.judge,
+    non_musical.judge,
     resonance.judge,
     sibilance.judge,
     tempo.judge,

@@ -17,7 +17,7 @@ from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges
 from profiles.justify.audio import TrackAudio
 from profiles.justify.processor import PROCESSOR, justify
-from profiles.justify.rules import clip_prevention, dynamics, masking, resonance, sibilance, tempo
+from profiles.justify.rules import clip_prevention, dynamics, masking, non_musical, resonance, sibilance, tempo
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -386,3 +386,63 @@ def test_a_compressor_change_is_dynamics_when_it_brings_the_range_toward_the_oth
     if verdict is not None:
         assert float(verdict.evidence["range_after_lu"]) < float(verdict.evidence["range_before_lu"]) - 1.0
         assert float(verdict.evidence["range_before_lu"]) == pytest.approx(15.0, abs=1.5)
+
+
+def take_with_count_in(count_in: bool) -> bytes:
+    """2 s before the singing: a click every half second and a word of chatter (about -35 dBFS),
+    or silence; then 6 s of singing at about -12 dBFS."""
+    rate = 48000
+    t = np.arange(rate * 8) / rate
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(len(t)) * 1e-5
+    singing = t >= 2.0
+    x[singing] += 0.25 * np.sin(2 * np.pi * 220 * t[singing]) + 0.1 * np.sin(2 * np.pi * 440 * t[singing])
+    if count_in:
+        for beat in (0.0, 0.5, 1.0, 1.5):
+            at = int(beat * rate)
+            x[at : at + 960] += 0.03 * np.sin(2 * np.pi * 1500 * t[:960]) * np.exp(-t[:960] / 0.004)
+        word = (t > 0.6) & (t < 1.0)
+        x[word] += rng.standard_normal(int(word.sum())) * 0.01
+    buffer = io.BytesIO()
+    sf.write(buffer, x.astype(np.float32), rate, format="WAV", subtype="PCM_24")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("count_in", "new_start_s", "justified"),
+    [
+        (True, 1.9, True),  # the count-in trimmed away
+        (True, 3.0, False),  # the trim cuts into the singing
+        (False, 1.9, False),  # nothing audible there to take out
+    ],
+)
+def test_a_trim_of_the_count_in_is_non_musical_and_its_near_misses(
+    tmp_path,
+    count_in: bool,
+    new_start_s: float,
+    justified: bool,  # noqa: ANN001
+) -> None:
+    beats = new_start_s * 2  # 120 BPM: two beats a second
+    clip = Clip("audio/Vox.wav", 0.0, 16.0, "Vox")
+    before = Session(
+        "Take", tempo_bpm=120.0, tracks=(Track("Vox", role="audio", content_types=("audio",), clips=(clip,)),)
+    )
+    trimmed = Clip("audio/Vox.wav", beats, 16.0 - beats, "Vox", play_start=beats)
+    after = Session(
+        "Take", tempo_bpm=120.0, tracks=(Track("Vox", role="audio", content_types=("audio",), clips=(trimmed,)),)
+    )
+    path = write_dawproject(after, tmp_path / "Take.dawproject", media={"audio/Vox.wav": take_with_count_in(count_in)})
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    payload = {
+        "track": "Vox",
+        "parameter": "audio/Vox.wav",
+        "before": {"position": 0.0, "duration": 16.0, "play_start": 0.0},
+        "after": {"position": beats, "duration": 16.0 - beats, "play_start": beats},
+        "where": {"track": 0, "clip": 0},
+    }
+    move = LoggedEvent(9, "clip-changed", "Take", 2, "greg", T0, payload)
+    save = SaveChanges("Take", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = non_musical.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert "count-in" in verdict.reason and float(verdict.evidence["music_share"]) <= 0.05
