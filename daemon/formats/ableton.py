@@ -64,6 +64,7 @@ from lxml import etree
 from daemon import units
 from daemon.errors import ParseError
 from daemon.formats.guard import LIMITS, parse_xml
+from daemon.formats.values import finite_or_problem, shown
 from daemon.model import (
     AutomationLane,
     Channel,
@@ -344,11 +345,7 @@ class _Reader:
 
     # -- values ------------------------------------------------------------------------------
     def _number(self, text: str | None, where: str) -> float | None:
-        try:
-            return units.finite(text)
-        except ValueError:
-            self.problems.append(f"{where}: value {_short(text)} is not a finite number; ignored")
-            return None
+        return finite_or_problem(text, where, self.problems)
 
     def _manual(self, el: etree._Element | None) -> str | None:
         if el is None:
@@ -382,7 +379,7 @@ class _Reader:
             steps = GLUE_STEPS[kind]
             step = int(value)
             if step != value or not 0 <= step < len(steps):
-                self.problems.append(f"{where}: switch position {_short(raw)} is out of range; ignored")
+                self.problems.append(f"{where}: switch position {shown(raw)} is out of range; ignored")
                 return None
             return steps[step]
         return value
@@ -576,7 +573,7 @@ class _Reader:
                 mode = self._number(raw, f"{where} {prefix}.type")
                 band_type, slope = EQ8_MODES.get(int(mode) if mode is not None else -1, ("bell", None))
                 if mode is None or int(mode) not in EQ8_MODES:
-                    self.problems.append(f"{where} {prefix}: unknown mode {_short(raw)}; read as bell")
+                    self.problems.append(f"{where} {prefix}: unknown mode {shown(raw)}; read as bell")
                 params[f"{prefix}.type"] = band_type
                 if slope is not None:
                     params[f"{prefix}.slope_db_oct"] = slope
@@ -610,7 +607,7 @@ class _Reader:
                 except ValueError:
                     value = None if _non_finite(raw) else raw  # Live keeps a few text settings
                     if value is None:
-                        self.problems.append(f"{where} {term}: value {_short(raw)} is not a finite number; ignored")
+                        self.problems.append(f"{where} {term}: value {shown(raw)} is not a finite number; ignored")
             params[term] = value
             self._target(el, index, term, device, "bool" if isinstance(value, bool) else "plain")
             return
@@ -864,9 +861,3 @@ def _non_finite(text: str | None) -> bool:
         return text is not None and not math.isfinite(float(text))
     except ValueError:
         return False
-
-
-def _short(text: str | None, limit: int = 40) -> str:
-    if text is None:
-        return "(missing)"
-    return repr(text if len(text) <= limit else text[:limit] + "...")

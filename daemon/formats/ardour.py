@@ -49,6 +49,7 @@ from lxml import etree
 from daemon import units
 from daemon.errors import ParseError
 from daemon.formats.guard import LIMITS, parse_xml
+from daemon.formats.values import finite_or_problem, read_capped, shown
 from daemon.model import (
     AutomationLane,
     Channel,
@@ -194,14 +195,7 @@ class _RouteBuild:
 def read_ardour(path: str | Path, name: str | None = None) -> Session:
     """Read an Ardour session file. Raises ParseError naming the file and the reason."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > LIMITS.max_xml_bytes:
-            raise ParseError(path, f"{size:,} bytes is over the {LIMITS.max_xml_bytes:,} cap for session XML")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ParseError(path, f"cannot be opened ({exc.strerror or exc})") from None
-    root = parse_xml(data, path)
+    root = parse_xml(read_capped(path, LIMITS.max_xml_bytes, "session XML"), path)
     return _Reader(path, root, name if name is not None else session_name(path.name)).session()
 
 
@@ -248,11 +242,11 @@ class _Reader:
         try:
             self.version = format_version(version)
         except ValueError:
-            raise ParseError(self.path, f"not an Ardour session: version {_short(version)} is no number") from None
+            raise ParseError(self.path, f"not an Ardour session: version {shown(version)} is no number") from None
         if self.version < 2000:
             raise ParseError(
                 self.path,
-                f"Ardour session format {_short(version)} (Ardour 0.x/1.x, 2005) is not supported: "
+                f"Ardour session format {shown(version)} (Ardour 0.x/1.x, 2005) is not supported: "
                 "only sessions saved by Ardour 2 and later are read",
             )
         tempo, signature, superclock = self._tempo_map(root.find("TempoMap"))
@@ -327,7 +321,7 @@ class _Reader:
                 continue
             time = self.clock.seconds(loc.get("start"))
             if time is None:
-                self.problems.append(f"marker {_short(loc.get('name'))}: unreadable start; ignored")
+                self.problems.append(f"marker {shown(loc.get('name'))}: unreadable start; ignored")
                 continue
             markers.append(Marker(name=loc.get("name") or "", time=time))
         return canonical_markers(markers)
@@ -420,7 +414,7 @@ class _Reader:
     def _intsend(self, b: _RouteBuild, proc: etree._Element, pre_fader: bool) -> None:
         target = self.by_id.get(proc.get("target") or "")
         if target is None:
-            self.problems.append(f"track {b.name!r} send {_short(proc.get('name'))}: its target is no route; ignored")
+            self.problems.append(f"track {b.name!r} send {shown(proc.get('name'))}: its target is no route; ignored")
             return
         holder = next((p for p in proc.iterchildren("Processor") if p.get("type") == "amp"), proc)
         level = self._gain(holder, "gaincontrol", f"track {b.name!r} send to {target.name!r}")
@@ -577,7 +571,7 @@ class _Reader:
             return
         targets = [t for t in _v2_targets(io.get("outputs")) if t in self.by_name]
         if not targets:
-            self.problems.append(f"track {b.name!r} send {_short(io.get('name'))}: feeds no route; ignored")
+            self.problems.append(f"track {b.name!r} send {shown(io.get('name'))}: feeds no route; ignored")
             return
         target = targets[0]
         level = self._linear_db(io.get("gain"), f"track {b.name!r} send to {target!r}")
@@ -593,11 +587,7 @@ class _Reader:
 
     # -- values ------------------------------------------------------------------------------
     def _number(self, text: str | None, where: str) -> float | None:
-        try:
-            return units.finite(text)
-        except ValueError:
-            self.problems.append(f"{where}: value {_short(text)} is not a finite number; ignored")
-            return None
+        return finite_or_problem(text, where, self.problems)
 
     def _linear_db(self, text: str | None, where: str) -> float | None:
         """A linear gain in dB; None for silence; 0 dB where the value is missing or bad."""
@@ -719,7 +709,7 @@ class _Reader:
         return out
 
     def _clip(self, el: etree._Element, track: str) -> Clip | None:
-        where = f"track {track!r} region {_short(el.get('name'))}"
+        where = f"track {track!r} region {shown(el.get('name'))}"
         source = self.sources.get(el.get("source-0") or "")
         if not source:
             self.problems.append(f"{where}: names no source; ignored")
@@ -864,9 +854,3 @@ def _v2_targets(outputs: str | None) -> list[str]:
 
 def _yes(text: str | None) -> bool:
     return (text or "").strip().lower() in ("yes", "1", "true")
-
-
-def _short(text: str | None, limit: int = 40) -> str:
-    if text is None:
-        return "(missing)"
-    return repr(text if len(text) <= limit else text[:limit] + "...")

@@ -21,6 +21,7 @@ from lxml import etree
 from daemon import units
 from daemon.errors import ParseError
 from daemon.formats.guard import LIMITS, SafeArchive, parse_xml, read_inside
+from daemon.formats.values import finite_or_problem, shown
 from daemon.model import (
     STANDARD_TERM,
     AutomationLane,
@@ -204,7 +205,7 @@ class _Reader:
             raise ParseError(self.path, "not a DAWproject: <Project> has no version")
         if version.split(".")[0] not in ("0", "1"):
             # A newer major version: read what this reader knows and say so.
-            self.problems.append(f"written as DAWproject version {_short(version)}; read as version 1.0")
+            self.problems.append(f"written as DAWproject version {shown(version)}; read as version 1.0")
         app = root.find("Application")
         tempo, signature = self._transport(root.find("Transport"))
         self.tempo_bpm = tempo
@@ -231,11 +232,7 @@ class _Reader:
     # -- values ------------------------------------------------------------------------------
     def _number(self, el: etree._Element, where: str, attr: str = "value") -> float | None:
         text = el.get(attr)
-        try:
-            return units.finite(text)
-        except ValueError:
-            self.problems.append(f"{where}: value {_short(text)} is not a finite number; ignored")
-            return None
+        return finite_or_problem(text, where, self.problems)
 
     def _bool(self, el: etree._Element | None, default: bool) -> bool:
         if el is None:
@@ -348,7 +345,7 @@ class _Reader:
             return None
         index = self.id_to_track.get(ref)
         if index is None:
-            self.problems.append(f"{where} {what}: refers to {_short(ref)}, which is no track; ignored")
+            self.problems.append(f"{where} {what}: refers to {shown(ref)}, which is no track; ignored")
             return None
         return self.builds[index].name
 
@@ -460,7 +457,7 @@ class _Reader:
         prefix = f"eq.band{number}"
         band_type = BAND_TYPES.get(band.get("type") or "")
         if band_type is None:
-            self.problems.append(f"{where} band {number}: unknown type {_short(band.get('type'))}; read as bell")
+            self.problems.append(f"{where} band {number}: unknown type {shown(band.get('type'))}; read as bell")
             band_type = "bell"
         params[f"{prefix}.type"] = band_type
         order = band.get("order")
@@ -553,7 +550,7 @@ class _Reader:
             return
         target = self._resolve(ref)
         if target is None:
-            self.problems.append(f"automation: target {_short(ref)} is no parameter of this session; ignored")
+            self.problems.append(f"automation: target {shown(ref)} is no parameter of this session; ignored")
             return
         unit = el.get("unit") or target.unit
         if target.track_key == TEMPO:
@@ -745,9 +742,3 @@ def _tag_name(el: etree._Element) -> str:
         namespace, local = tag[1:].split("}", 1)
         return f"{local} xmlns={namespace!r}"
     return tag
-
-
-def _short(text: str | None, limit: int = 40) -> str:
-    if text is None:
-        return "(missing)"
-    return repr(text if len(text) <= limit else text[:limit] + "...")

@@ -69,6 +69,7 @@ from pathlib import Path
 
 from daemon import units
 from daemon.errors import ParseError
+from daemon.formats.values import finite_or_problem, read_capped, shown
 from daemon.model import (
     AutomationLane,
     Channel,
@@ -179,7 +180,7 @@ def parse_rpp(text: str, source: str | Path) -> Node:
             node = Node(parts[0] if parts else "", parts[1:])
             if root is None:
                 if node.tag != "REAPER_PROJECT":
-                    raise ParseError(source, f"not a REAPER project: the first block is <{_short(node.tag)}>")
+                    raise ParseError(source, f"not a REAPER project: the first block is <{shown(node.tag)}>")
                 root = node
             else:
                 if len(stack) >= MAX_DEPTH:
@@ -187,7 +188,7 @@ def parse_rpp(text: str, source: str | Path) -> Node:
                 stack[-1].items.append(node)
             stack.append(node)
         elif root is None:
-            raise ParseError(source, f"not a REAPER project: it starts with {_short(line)}, not <REAPER_PROJECT")
+            raise ParseError(source, f"not a REAPER project: it starts with {shown(line)}, not <REAPER_PROJECT")
         elif line == ">":
             stack.pop()
         else:
@@ -203,13 +204,7 @@ def parse_rpp(text: str, source: str | Path) -> Node:
 def read_reaper(path: str | Path, name: str | None = None) -> Session:
     """Read a REAPER .RPP project or .rpp-bak backup. Raises ParseError naming the file."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ParseError(path, f"{size:,} bytes is over the {MAX_FILE_BYTES:,} cap for a REAPER project")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ParseError(path, f"cannot be opened ({exc.strerror or exc})") from None
+    data = read_capped(path, MAX_FILE_BYTES, "a REAPER project")
     return parse_reaper_bytes(data, path, name if name is not None else path.stem)
 
 
@@ -292,11 +287,7 @@ class _Reader:
         """The finite number at args[index]; None (and a problem) for NaN, inf or junk."""
         if index >= len(args):
             return None
-        try:
-            return units.finite(args[index])
-        except ValueError:
-            self.problems.append(f"{where}: value {_short(args[index])} is not a finite number; ignored")
-            return None
+        return finite_or_problem(args[index], where, self.problems)
 
     def _volume(self, args: list[str], index: int, where: str) -> float | None:
         gain = self._number(args, index, where)
@@ -432,7 +423,7 @@ class _Reader:
                 source_index = int(args[0]) if args and args[0].isdigit() else -1
                 if not 0 <= source_index < len(tracks):
                     self.problems.append(
-                        f"{where}: a receive from track {_short(args[0] if args else None)}, no track; ignored"
+                        f"{where}: a receive from track {shown(args[0] if args else None)}, no track; ignored"
                     )
                     continue
                 source = tracks[source_index]
@@ -537,7 +528,7 @@ class _Reader:
             except ValueError:
                 if slot > _JS_SLIDERS or slot == len(values):
                     break
-                self.problems.append(f"{where} slider{slot}: value {_short(text)} is not a finite number; ignored")
+                self.problems.append(f"{where} slider{slot}: value {shown(text)} is not a finite number; ignored")
         return params
 
     def _reaeq(self, state: bytes, params: dict[str, ParamValue], where: str) -> None:
@@ -817,9 +808,3 @@ def _db_floor(gain: float) -> float:
 
 def _is_int(text: str) -> bool:
     return text.lstrip("-").isdigit()
-
-
-def _short(text: str | None, limit: int = 40) -> str:
-    if text is None:
-        return "(missing)"
-    return repr(text if len(text) <= limit else text[:limit] + "...")
