@@ -43,6 +43,7 @@ class TrackAudio:
     _hashes: dict[Path, str] = field(default_factory=dict)
     _done: dict[str, AudioAnalysis] = field(default_factory=dict)
     _frames: dict[str, BandFrames] = field(default_factory=dict)
+    _located: SessionAudio | None = None  # one per file: each referenced audio file is located (and streamed out) once
 
     def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
         """The analysis of `track`'s dry signal in `session`, or None when it has no audio that
@@ -95,7 +96,9 @@ class TrackAudio:
         if self.session_file is None or not self.session_file.is_file():
             return None
         try:
-            return dry_signal(session, session.track(track), SessionAudio(self.session_file, self.extract_to))
+            if self._located is None:
+                self._located = SessionAudio(self.session_file, self.extract_to)
+            return dry_signal(session, session.track(track), self._located)
         except (KeyError, AudioError):
             return None
 
