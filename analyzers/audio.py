@@ -89,7 +89,7 @@ class FileSource:
         try:
             info = sf.info(str(self.path))
         except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-            raise AudioError(self.path, _reason(exc)) from None
+            raise unreadable(self.path, exc) from None
         if info.samplerate <= 0 or info.channels <= 0:
             raise AudioError(self.path, f"no audio ({info.channels} channels at {info.samplerate} Hz)")
         self._info = AudioInfo(info.samplerate, info.channels, info.frames)
@@ -108,9 +108,10 @@ class FileSource:
                         return
                     yield np.ascontiguousarray(n.T)
         except (sf.LibsndfileError, RuntimeError) as exc:
-            raise AudioError(self.path, _reason(exc)) from None
+            raise unreadable(self.path, exc) from None
 
 
-def _reason(exc: BaseException) -> str:
+def unreadable(path: str | Path, exc: BaseException) -> AudioError:
+    """The error for an audio file the decoder refused, naming the file and quoting why."""
     text = str(exc).strip() or type(exc).__name__
-    return f"not readable as audio ({text})"
+    return AudioError(path, f"not readable as audio ({text})")

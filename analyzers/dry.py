@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from analyzers.audio import AudioError, AudioInfo, FileSource, Planar
+from analyzers.audio import AudioError, AudioInfo, FileSource, Planar, unreadable
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,14 @@ class DrySignal:
                         if last <= start and number in open_files:
                             open_files.pop(number).close()
                         continue
-                    if number not in open_files:
-                        open_files[number] = sf.SoundFile(str(clip.path))
-                    out[:, lo - start : hi - start] += _clip_part(
-                        open_files[number], clip, first, last, lo, hi, rate, channels
-                    )
+                    try:
+                        if number not in open_files:
+                            open_files[number] = sf.SoundFile(str(clip.path))
+                        part = _clip_part(open_files[number], clip, first, last, lo, hi, rate, channels)
+                    except (sf.LibsndfileError, RuntimeError) as exc:
+                        raise unreadable(clip.path, exc) from None
+                    out[:, lo - start : hi - start] += part
                 yield out
-        except (sf.LibsndfileError, RuntimeError) as exc:
-            raise AudioError(self.clips[0].path, f"not readable as audio ({exc})") from None
         finally:
             for f in open_files.values():
                 f.close()
