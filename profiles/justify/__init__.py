@@ -11,6 +11,7 @@ marked unexplained (a question for the engineer later).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -51,6 +52,14 @@ class SaveChanges:
         session = self.before if before else self.after
         return None if self.audio is None or session is None else self.audio.analysis(session, track)
 
+    def touched_band(self, change: LoggedEvent) -> dict[str, ParamValue]:
+        """The EQ band a `parameter-changed` of an `eq.band<N>.*` term touched, as the save left it
+        (by leaf: `type`, `freq_hz`, `gain_db`, `q`, ...); empty for any other change."""
+        found = _EQ_BAND.match(str(change.payload.get("parameter", "")))
+        if change.type != "parameter-changed" or found is None:
+            return {}
+        return self.eq_band(str(change.payload.get("track")), change.payload.get("device"), found[1])
+
     def eq_band(self, track: str, device: object, band: str) -> dict[str, ParamValue]:
         """The parameters of EQ band `band` of a track's device after the save, by leaf
         (`type`, `freq_hz`, `gain_db`, `q`, ...); empty when there is no such device."""
@@ -72,5 +81,7 @@ class SaveChanges:
         """A track's band energies over time, for masking (None when its audio cannot be read)."""
         return None if self.audio is None else self.audio.band_frames(self.after, track)
 
+
+_EQ_BAND = re.compile(r"eq\.band(\d+)\.\w+$")
 
 Judge = Callable[[LoggedEvent, SaveChanges], Verdict | None]

@@ -16,7 +16,6 @@ nothing to take out. Confidence: 0.9 just under the note, less as the filter mov
 from __future__ import annotations
 
 import math
-import re
 
 from daemon.store import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
@@ -25,17 +24,15 @@ RULE = "de-guffing"
 HEADROOM_SEMITONES = 0.5
 MAX_BELOW_OCTAVES = 1.5
 MIN_ENERGY_BELOW = 0.0005
-_FREQ = re.compile(r"eq\.band(\d+)\.freq_hz$")
 
 
 def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     payload = change.payload
-    found = _FREQ.match(str(payload.get("parameter", "")))
     after = payload.get("after")
-    if change.type != "parameter-changed" or found is None or not isinstance(after, int | float) or after <= 0:
+    if not str(payload.get("parameter", "")).endswith(".freq_hz") or not isinstance(after, int | float) or after <= 0:
         return None
-    track, device = str(payload.get("track")), payload.get("device")
-    if save.eq_band(track, device, found[1]).get("type") != "highpass":
+    track = str(payload.get("track"))
+    if save.touched_band(change).get("type") != "highpass":
         return None
     measured = save.measured(track)
     lowest = None if measured is None else measured.lowest

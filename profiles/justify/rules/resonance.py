@@ -14,8 +14,6 @@ third of an octave of it. Confidence from 0.6 at 6 dB to 1.0 at 18 dB of promine
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from daemon.store import LoggedEvent
@@ -24,16 +22,11 @@ from profiles.justify import SaveChanges, Verdict
 RULE = "resonance"
 MIN_Q = 4.0
 MIN_PROMINENCE_DB = 6.0
-_BAND = re.compile(r"eq\.band(\d+)\.(freq_hz|gain_db|q|type)$")
 
 
 def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
-    payload = change.payload
-    found = _BAND.match(str(payload.get("parameter", "")))
-    if change.type != "parameter-changed" or found is None:
-        return None
-    track, device, band = str(payload.get("track")), payload.get("device"), found[1]
-    params = save.eq_band(track, device, band)
+    track = str(change.payload.get("track"))
+    params = save.touched_band(change)
     kind, freq, gain, q = (params.get(k) for k in ("type", "freq_hz", "gain_db", "q"))
     if kind != "bell" or not all(isinstance(v, int | float) for v in (freq, gain, q)):
         return None

@@ -34,7 +34,6 @@ LOW_HZ, HIGH_HZ = 5000.0, 10000.0
 MIN_Q = 2.0
 MIN_REDUCTION_DB = 1.0
 MIN_PEAK_OVER_MEDIAN_DB = 10.0
-_BAND = re.compile(r"eq\.band(\d+)\.(freq_hz|gain_db|q|type)$")
 _DE_ESSER = re.compile(r"de-?ess", re.IGNORECASE)
 
 
@@ -90,10 +89,7 @@ def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
 
 def _narrow_cut(change: LoggedEvent, save: SaveChanges) -> EqBand | None:
     """The EQ band a change touched, when it is a narrow cut (bell or notch) in 5-10 kHz."""
-    found = _BAND.match(str(change.payload.get("parameter", "")))
-    if change.type != "parameter-changed" or found is None:
-        return None
-    band = save.eq_band(str(change.payload.get("track")), change.payload.get("device"), found[1])
+    band = save.touched_band(change)
     kind, freq, gain, q = (band.get(k) for k in ("type", "freq_hz", "gain_db", "q"))
     if kind not in ("bell", "notch") or not isinstance(freq, int | float) or not isinstance(q, int | float):
         return None
