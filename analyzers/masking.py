@@ -26,6 +26,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +66,30 @@ class BandFrames:
     @property
     def centers_hz(self) -> npt.NDArray[np.float64]:
         return np.sqrt(self.edges_hz[:-1] * self.edges_hz[1:])
+
+    @cached_property
+    def critical(self) -> npt.NDArray[np.float64]:
+        """Energy (steps, 24) in the critical bands BARK_EDGES_HZ (each semitone band goes whole
+        to the critical band its centre falls in)."""
+        which = np.clip(np.searchsorted(BARK_EDGES_HZ, self.centers_hz, side="right") - 1, 0, len(BARK_EDGES_HZ) - 2)
+        assign = np.zeros((len(which), len(BARK_EDGES_HZ) - 1))
+        assign[np.arange(len(which)), which] = 1.0
+        return self.energy @ assign
+
+    @cached_property
+    def spread(self) -> npt.NDArray[np.float64]:
+        """The critical-band energy as a masker spreads it to the neighbouring bands."""
+        return self.critical @ _SPREADING
+
+    @cached_property
+    def playing(self) -> npt.NDArray[np.bool_]:
+        """The steps where the track plays: within ACTIVE_RANGE_DB of its loud level (the 95th
+        percentile of its steps) and above ACTIVE_FLOOR_DBFS."""
+        level = 10.0 * np.log10(np.maximum(self.energy.sum(axis=1), 1e-30))
+        if not len(level):
+            return np.zeros(0, dtype=bool)
+        loud = float(np.percentile(level, 95))
+        return level > max(ACTIVE_FLOOR_DBFS, loud - ACTIVE_RANGE_DB)
 
     def to_bytes(self) -> bytes:
         """A compact serialization (compressed .npz, no pickles) for caches."""
@@ -125,47 +150,37 @@ def pan_gains(pan: float) -> tuple[float, float]:
 
 
 def masking(masker: BandFrames, target: BandFrames, masker_pan: float = 0.0, target_pan: float = 0.0) -> Masking:
-    """How much `masker` covers `target` in each critical band while both play."""
+    """How much `masker` covers `target` in each critical band while both play. What depends on
+    one track alone (critical bands, spreading, when it plays) is computed once per BandFrames, so
+    weighing one track against many, at several pans, costs little more than the arithmetic."""
     steps = min(len(masker.energy), len(target.energy))
-    m, t = _critical(masker)[:steps], _critical(target)[:steps]
-    both = _playing(m) & _playing(t)
-    m, t = _spread(m[both]), t[both]
-    weighted = np.zeros(t.shape[1])
-    weights = np.zeros(t.shape[1])
-    for m_gain, t_gain in zip(pan_gains(masker_pan), pan_gains(target_pan), strict=True):
-        ms, ts = m * m_gain, t * t_gain
-        total = ms + ts
-        share = np.divide(ms, total, out=np.zeros_like(total), where=total > 0)
-        weighted += (share * ts).sum(axis=0)
-        weights += ts.sum(axis=0)
+    both = masker.playing[:steps] & target.playing[:steps]
+    m, t = masker.spread[:steps][both], target.critical[:steps][both]
+    # Per side (left, right): the masker's share of each band, weighted by the target's energy
+    # there: (m gm)(t gt) / (m gm + t gt), summed over the steps; the weights sum to the target's
+    # energy (the pan law's gains on both sides sum to 1).
+    gm, gt = np.array(pan_gains(masker_pan))[:, None, None], np.array(pan_gains(target_pan))[:, None, None]
+    ms, ts = m[None] * gm, t[None] * gt
+    total = ms + ts
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weighted = np.where(total > 0, ms * ts / total, 0.0).sum(axis=(0, 1))
+    weights = t.sum(axis=0)
     floor = NO_ENERGY * weights.max(initial=0.0)
-    band_index = tuple(float(w / s) if s > floor and s > 0 else None for w, s in zip(weighted, weights, strict=True))
-    total_weight = weights.sum()
+    band_index = tuple(
+        w / s if s > floor and s > 0 else None for w, s in zip(weighted.tolist(), weights.tolist(), strict=True)
+    )
+    total_weight = float(weights.sum())
     overall = float(weighted.sum() / total_weight) if total_weight > 0 else None
     return Masking(band_index, overall, float(both.mean()) if steps else 0.0)
 
 
-def _critical(frames: BandFrames) -> npt.NDArray[np.float64]:
-    centers = frames.centers_hz
-    which = np.searchsorted(BARK_EDGES_HZ, centers, side="right") - 1
-    which = np.clip(which, 0, len(BARK_EDGES_HZ) - 2)
-    out = np.zeros((len(frames.energy), len(BARK_EDGES_HZ) - 1))
-    for band in range(out.shape[1]):
-        out[:, band] = frames.energy[:, which == band].sum(axis=1)
-    return out
-
-
-def _playing(critical: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-    level = 10.0 * np.log10(np.maximum(critical.sum(axis=1), 1e-30))
-    if not len(level):
-        return np.zeros(0, dtype=bool)
-    loud = float(np.percentile(level, 95))
-    return level > max(ACTIVE_FLOOR_DBFS, loud - ACTIVE_RANGE_DB)
-
-
-def _spread(critical: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    bands = critical.shape[1]
+def _spreading() -> npt.NDArray[np.float64]:
+    """The matrix spreading critical-band energy (masker band, target band): 25 dB per Bark down,
+    10 dB per Bark up."""
+    bands = len(BARK_EDGES_HZ) - 1
     distance = np.arange(bands)[None, :] - np.arange(bands)[:, None]  # target band - masker band
     slope = np.where(distance >= 0, SPREAD_UP_DB_PER_BARK, SPREAD_DOWN_DB_PER_BARK)
-    spreading = 10.0 ** (-slope * np.abs(distance) / 10.0)
-    return critical @ spreading
+    return np.asarray(10.0 ** (-slope * np.abs(distance) / 10.0))
+
+
+_SPREADING = _spreading()
