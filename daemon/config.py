@@ -24,9 +24,13 @@ the defaults below. It is read with the standard library's `tomllib` (TOML 1.0):
     [[watch.roots]]
     path = "/Volumes/Studio B/Sessions"   # no engineer: the one signed in when the save happens
 
+    [justify]
+    nominal_lufs = -20.0    # the working level gain staging brings tracks toward (LUFS)
+
 Rules:
 
-- Every number must be positive; integers are accepted where a float is expected, booleans are not.
+- Every number of [watch] must be positive; integers are accepted where a float is expected,
+  booleans are not. `justify.nominal_lufs` is a loudness from -60 up to 0 LUFS.
 - `path` is expanded (`~`, `$VAR`) and must then be absolute; the same folder twice is an error.
 - `engineer` follows the rules of `tapeop login` (letters, digits, spaces, `. ' @ + -`, 64 at most).
 - A key tapeop does not know is an error that names it (with the closest known key), so that a typo
@@ -57,6 +61,7 @@ APP = "tapeop"
 CONFIG_FILE = "config.toml"
 _NAME = re.compile(r"^[\w .'@+-]{1,64}$")
 _FIX_HINT = "fix the file (the format is in the README), or move it away to run with the defaults"
+NOMINAL_LUFS_RANGE = (-60.0, 0.0)
 _NAME_HINT = "use letters, digits, spaces, . ' @ + - (64 at most)"
 
 
@@ -142,18 +147,25 @@ class WatchConfig:
 
 
 @dataclass(frozen=True)
+class JustifyConfig:
+    nominal_lufs: float = -20.0  # the session's working level, for the gain-staging rule
+
+
+@dataclass(frozen=True)
 class Config:
     """The config file as read; `source` is None when there was no file (all defaults)."""
 
     watch: WatchConfig = field(default_factory=WatchConfig)
     source: Path | None = None
+    justify: JustifyConfig = field(default_factory=JustifyConfig)
 
     def engineer_for(self, session_path: str | Path, given: str | None = None) -> str:
         return engineer_for(session_path, self.watch.roots, given)
 
 
 _KNOWN = {
-    "": {"watch"},
+    "": {"watch", "justify"},
+    "justify": {"nominal_lufs"},
     "watch": {"quiet_seconds", "idle_minutes", "rescan_minutes", "roots"},
     "watch.roots": {"path", "engineer"},
 }
@@ -179,9 +191,10 @@ def load_config(path: Path | None = None) -> Config:
         raise AppError(f"{path}: not valid TOML: {exc}", _FIX_HINT) from exc
     problems: list[str] = []
     watch = _watch(document, problems)
+    justify = _justify(document, problems)
     if problems:
         raise AppError(f"{path}: " + "; ".join(problems), _FIX_HINT)
-    return Config(watch=watch, source=path)
+    return Config(watch=watch, source=path, justify=justify)
 
 
 def _unknown(table: Mapping[str, Any], where: str, problems: list[str]) -> None:
@@ -218,6 +231,24 @@ def _positive(table: Mapping[str, Any], key: str, default: float, problems: list
         problems.append(f"watch.{key} must be a positive number, not {value!r}")
         return default
     return float(value)
+
+
+def _justify(document: Mapping[str, Any], problems: list[str]) -> JustifyConfig:
+    table = document.get("justify", {})
+    if not isinstance(table, dict):
+        problems.append("'justify' must be a table ([justify])")
+        return JustifyConfig()
+    _unknown(table, "justify", problems)
+    default = JustifyConfig().nominal_lufs
+    value = table.get("nominal_lufs", default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.append(f"justify.nominal_lufs must be a number, not {value!r}")
+        return JustifyConfig()
+    if not NOMINAL_LUFS_RANGE[0] <= value <= NOMINAL_LUFS_RANGE[1]:  # NaN fails both
+        low, high = NOMINAL_LUFS_RANGE
+        problems.append(f"justify.nominal_lufs must be a loudness from {low:g} to {high:g} LUFS, not {value!r}")
+        return JustifyConfig()
+    return JustifyConfig(nominal_lufs=float(value))
 
 
 def _roots(entries: object, problems: list[str]) -> tuple[WatchRoot, ...]:

@@ -3,7 +3,9 @@ marked unexplained (a question for the engineer later).
 
 - `Verdict`: a rule's finding: its name, one sentence a person reads, a confidence 0..1 and the
   measured numbers (`evidence`).
-- `SaveChanges`: the changes of one save with the session before and after them.
+- `SaveChanges`: the changes of one save with the session before and after them, the session's
+  nominal loudness, the make-up gains found in the save (`profiles.justify.together`) and a
+  memo that rules share for what is costly to compute more than once per save.
 - A rule is a module of `profiles.justify.rules` whose `judge(change, save)` returns a Verdict or
   None; its docstring states the reasoning, the thresholds and their source.
 - `profiles.justify.processor` runs the rules over the log.
@@ -12,18 +14,21 @@ marked unexplained (a question for the engineer later).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from daemon.model import ParamValue, Session
 from daemon.store import LoggedEvent
 
 if TYPE_CHECKING:
     from analyzers.analysis import AudioAnalysis
-    from analyzers.audio import Planar
+    from analyzers.dynamics import StepPeaks
     from analyzers.masking import BandFrames
     from profiles.justify.audio import TrackAudio
+
+NOMINAL_LUFS = -20.0  # the default working level a track is staged to (config: [justify] nominal_lufs)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -45,12 +50,28 @@ class SaveChanges:
     before: Session | None
     after: Session
     audio: TrackAudio | None = None
+    nominal_lufs: float = NOMINAL_LUFS
+    makeup_db: Mapping[str, float] = field(default_factory=dict)
+    """By track: the level (dB) restored by make-up gains that match what an EQ cut or a
+    compressor change of the same save took (profiles.justify.together); the rules that judge
+    the cut weigh it in."""
+    _memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """`compute()`, once per save and key: what several changes of a save need alike (a
+        compressor's gain reduction, the masking between two tracks as they are)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return]
 
     def measured(self, track: str, before: bool = False) -> AudioAnalysis | None:
         """The analysis of a track's dry signal after the save (or, with `before`, as the previous
         save placed its clips); None when its audio cannot be read."""
         session = self.before if before else self.after
-        return None if self.audio is None or session is None else self.audio.analysis(session, track)
+        if self.audio is None or session is None:
+            return None
+        audio = self.audio
+        return self.memo(("measured", track, before), lambda: audio.analysis(session, track))
 
     def touched_band(self, change: LoggedEvent) -> dict[str, ParamValue]:
         """The EQ band a `parameter-changed` of an `eq.band<N>.*` term touched, as the save left it
@@ -73,13 +94,19 @@ class SaveChanges:
                 return {key.removeprefix(prefix): value for key, value in found.params if key.startswith(prefix)}
         return {}
 
-    def samples(self, track: str) -> tuple[Planar, int] | None:
-        """A track's dry signal whole, with its sample rate (None when it cannot be read)."""
-        return None if self.audio is None else self.audio.samples(self.after, track)
+    def step_peaks(self, track: str) -> StepPeaks | None:
+        """The peak of every millisecond of a track's dry signal (None when it cannot be read)."""
+        if self.audio is None:
+            return None
+        audio = self.audio
+        return self.memo(("step-peaks", track), lambda: audio.step_peaks(self.after, track))
 
     def frames(self, track: str) -> BandFrames | None:
         """A track's band energies over time, for masking (None when its audio cannot be read)."""
-        return None if self.audio is None else self.audio.band_frames(self.after, track)
+        if self.audio is None:
+            return None
+        audio = self.audio
+        return self.memo(("frames", track), lambda: audio.band_frames(self.after, track))
 
 
 _EQ_BAND = re.compile(r"eq\.band(\d+)\.\w+$")

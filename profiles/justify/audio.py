@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
+from typing import TypeVar
 
 from analyzers.analysis import AudioAnalysis, analyze
-from analyzers.audio import AudioError, Planar
+from analyzers.audio import AudioError
 from analyzers.dry import ClipPlacement, DrySignal
+from analyzers.dynamics import StepPeaks, step_peaks
 from analyzers.masking import BandFrames, band_frames
 from daemon import config
 from daemon.audio import AnalysisCache, SessionAudio, dry_signal
@@ -31,6 +31,8 @@ from daemon.store import Store
 
 KIND = "track-dry/1"
 FRAMES_KIND = "track-band-frames/1"
+PEAKS_KIND = "track-step-peaks/1"
+_Cached = TypeVar("_Cached", BandFrames, StepPeaks)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class TrackAudio:
     _hashes: dict[Path, str] = field(default_factory=dict)
     _done: dict[str, AudioAnalysis] = field(default_factory=dict)
     _frames: dict[str, BandFrames] = field(default_factory=dict)
+    _peaks: dict[str, StepPeaks] = field(default_factory=dict)
     _located: SessionAudio | None = None  # one per file: each referenced audio file is located (and streamed out) once
 
     def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
@@ -61,36 +64,39 @@ class TrackAudio:
 
     def band_frames(self, session: Session, track: str) -> BandFrames | None:
         """The band energies over time of `track`'s dry signal (for masking), or None."""
+        return self._derived(session, track, FRAMES_KIND, band_frames, BandFrames.from_bytes, self._frames)
+
+    def step_peaks(self, session: Session, track: str) -> StepPeaks | None:
+        """The peak of every millisecond of `track`'s dry signal (what a compressor's detector
+        sees: the gain reduction of any setting follows from it), or None."""
+        return self._derived(session, track, PEAKS_KIND, step_peaks, StepPeaks.from_bytes, self._peaks)
+
+    def _derived(
+        self,
+        session: Session,
+        track: str,
+        kind: str,
+        compute: Callable[[DrySignal], _Cached],
+        decode: Callable[[bytes], _Cached],
+        kept: dict[str, _Cached],
+    ) -> _Cached | None:
+        """A measurement of `track`'s dry signal other than the analysis, through the cache."""
         signal = self._signal(session, track)
         if signal is None:
             return None
         key = self._key(signal.clips)
-        if key not in self._frames:
+        if key not in kept:
             cache = AnalysisCache(self.store)
-            data = cache.get(key, FRAMES_KIND)
+            data = cache.get(key, kind)
             if data is not None:
-                self._frames[key] = BandFrames.from_bytes(data)
+                kept[key] = decode(data)
             else:
                 try:
-                    self._frames[key] = frames = band_frames(signal)
+                    kept[key] = found = compute(signal)
                 except AudioError:
                     return None
-                cache.put(key, frames.to_bytes(), FRAMES_KIND)
-        return self._frames[key]
-
-    def samples(self, session: Session, track: str) -> tuple[Planar, int] | None:
-        """A track's dry signal whole, planar, with its sample rate (for what needs the samples
-        themselves: a compressor's gain reduction); None when its audio cannot be read."""
-        signal = self._signal(session, track)
-        if signal is None:
-            return None
-        try:
-            blocks = list(signal.blocks(1 << 16))
-        except AudioError:
-            return None
-        if not blocks:
-            return None
-        return np.concatenate(blocks, axis=1), signal.info.sample_rate_hz
+                cache.put(key, found.to_bytes(), kind)
+        return kept[key]
 
     def _signal(self, session: Session, track: str) -> DrySignal | None:
         if self.session_file is None or not self.session_file.is_file():

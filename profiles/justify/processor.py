@@ -9,21 +9,27 @@ second finds the position moved and reads again). Its name carries a version (`j
 new version of the rules is a new processor that works through the whole log from the start,
 its verdicts superseding the old ones for the same `refers_to`.
 
-Partial (issue 5): the nine rules are in (gain staging, clip prevention, de-guffing, masking by
-pan, dynamics, non-musical sections by clip trims, resonance, sibilance, tempo); masking by EQ
-cut and mute automation over non-musical spans are not judged yet, and several changes made for
-one purpose are not yet judged together.
+Each save is judged in two steps. First the changes made for one purpose are grouped
+(profiles.justify.together): an EQ cut or a compressor change and the make-up gain that gives
+back the level it took. Then the rules judge every other change, knowing the make-up (a cut is
+judged with it); each make-up gain takes the verdict of the change it makes up for. Every change
+gets exactly one verdict.
+
+The nominal loudness of gain staging is the `justify(...)` argument, else the config file's
+`[justify] nominal_lufs` (daemon.config), else -20 LUFS.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from daemon import config
 from daemon.events import CHANGE_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
-from profiles.justify import Judge, SaveChanges, Verdict
+from profiles.justify import Judge, SaveChanges, Verdict, together
 from profiles.justify.audio import TrackAudio, session_file
 from profiles.justify.rules import (
     clip_prevention,
@@ -53,17 +59,26 @@ RULES: tuple[Judge, ...] = (
 BATCH_EVENTS = 2000
 
 
-def justify(store: Store, rules: Sequence[Judge] = RULES, name: str = PROCESSOR, extract_to: Path | None = None) -> int:
+def justify(
+    store: Store,
+    rules: Sequence[Judge] = RULES,
+    name: str = PROCESSOR,
+    extract_to: Path | None = None,
+    nominal_lufs: float | None = None,
+) -> int:
     """Judge every change logged since the last run; returns how many events were appended.
     Audio embedded in session archives is streamed out into `extract_to` (default: the data
-    folder's audio/), once per content."""
+    folder's audio/), once per content. `nominal_lufs` is the working level of gain staging
+    (default: the config file's, see daemon.config)."""
+    nominal = config.load_config().justify.nominal_lufs if nominal_lufs is None else nominal_lufs
     appended = 0
     while True:
         start = store.processed_through(name)
         events = _whole_saves(store, start)
         if not events:
             return appended
-        derived = [event for save in _saves(store, events, extract_to) for event in _judged(save, rules)]
+        saves = _saves(store, events, extract_to, nominal)
+        derived = [event for save in saves for event in _judged(save, rules)]
         positions = store.append_derived(name, start, events[-1].position, derived)
         appended += len(positions or ())
 
@@ -81,7 +96,10 @@ def _whole_saves(store: Store, start: int) -> list[LoggedEvent]:
     return events + list(itertools.takewhile(lambda e: e.type in CHANGE_TYPES, rest))
 
 
-def _saves(store: Store, events: list[LoggedEvent], extract_to: Path | None) -> Iterator[SaveChanges]:
+def _saves(
+    store: Store, events: list[LoggedEvent], extract_to: Path | None, nominal_lufs: float
+) -> Iterator[SaveChanges]:
+    measurers: dict[Path | None, TrackAudio] = {}
     for i, event in enumerate(events):
         if event.type != "session-saved" or event.version is None:
             continue
@@ -94,21 +112,45 @@ def _saves(store: Store, events: list[LoggedEvent], extract_to: Path | None) -> 
             continue
         before = store.session_at(event.session, event.version - 1) if event.version > 1 else None
         file = session_file(str(event.payload.get("file", "")))
-        audio = TrackAudio(store, file) if extract_to is None else TrackAudio(store, file, extract_to)
-        yield SaveChanges(event.session, event.version, event.user, changes, before, after, audio)
+        if file not in measurers:  # one per session file: its audio is located and hashed once
+            measurers[file] = TrackAudio(store, file) if extract_to is None else TrackAudio(store, file, extract_to)
+        audio = measurers[file]
+        yield SaveChanges(event.session, event.version, event.user, changes, before, after, audio, nominal_lufs)
 
 
 def _judged(save: SaveChanges, rules: Sequence[Judge]) -> Iterator[DerivedEvent]:
-    for change in save.changes:
-        verdicts = [v for v in (rule(change, save) for rule in rules) if v is not None]
+    for change, verdict in verdicts(save, rules):
         where = {key: change.payload[key] for key in ("track", "device", "parameter") if change.payload.get(key)}
-        if verdicts:
-            best = max(verdicts, key=lambda v: v.confidence)
-            payload = _justified(change, best, where)
+        if verdict is not None:
+            payload = _justified(change, verdict, where)
             yield DerivedEvent("change-justified", save.session, save.version, save.user, payload)
         else:
             payload = {"refers_to": change.position, **where}
             yield DerivedEvent("change-unexplained", save.session, save.version, save.user, payload)
+
+
+def verdicts(save: SaveChanges, rules: Sequence[Judge] = RULES) -> list[tuple[LoggedEvent, Verdict | None]]:
+    """Every change of a save with its verdict (the most confident rule's; None: unexplained), in
+    log order: the make-up gains grouped first, then the rules, then the make-ups' verdicts."""
+    groups = together.find(save)
+    if groups:
+        save = replace(save, makeup_db={group.track: group.restored_db for group in groups})
+    makeups = {position: group for group in groups for position in group.makeups}
+    found: dict[int, Verdict | None] = {}
+    for change in save.changes:
+        if change.position not in makeups:
+            judged = [v for v in (rule(change, save) for rule in rules) if v is not None]
+            found[change.position] = max(judged, key=lambda v: v.confidence) if judged else None
+    out: list[tuple[LoggedEvent, Verdict | None]] = []
+    for change in save.changes:
+        group = makeups.get(change.position)
+        if group is None:
+            out.append((change, found[change.position]))
+            continue
+        leads = [v for p in group.purposes if (v := found.get(p)) is not None]
+        lead = max(leads, key=lambda v: v.confidence) if leads else None
+        out.append((change, None if lead is None else together.verdict(change, group, lead)))
+    return out
 
 
 def _justified(change: LoggedEvent, verdict: Verdict, where: dict[str, object]) -> dict[str, object]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from daemon import config
-from daemon.config import Config, WatchConfig, WatchRoot, engineer_for, load_config
+from daemon.config import Config, JustifyConfig, WatchConfig, WatchRoot, engineer_for, load_config
 from daemon.errors import AppError
 
 
@@ -30,6 +30,7 @@ def test_a_missing_file_gives_the_defaults() -> None:
     assert loaded == Config()
     assert loaded.source is None
     assert loaded.watch == WatchConfig(quiet_seconds=2.0, idle_minutes=15.0, rescan_minutes=10.0, roots=())
+    assert loaded.justify == JustifyConfig(nominal_lufs=-20.0)
 
 
 def test_the_documented_example_is_read(folders: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,6 +66,15 @@ def test_the_module_docstring_example_parses() -> None:
     example = config.__doc__.split("::", 1)[1].split("\n\nRules", 1)[0]
     write("\n".join(line[4:] for line in example.splitlines()))
     assert [r.engineer for r in load_config().watch.roots] == ["greg", None]
+    assert load_config().justify.nominal_lufs == -20.0
+
+
+@pytest.mark.parametrize(("value", "expected"), [("-18", -18.0), ("-23.5", -23.5), ("0", 0.0), ("-60", -60.0)])
+def test_the_nominal_loudness_of_justification_is_read(value: str, expected: float) -> None:
+    write(f"[justify]\nnominal_lufs = {value}\n")
+    loaded = load_config()
+    assert loaded.justify.nominal_lufs == expected and isinstance(loaded.justify.nominal_lufs, float)
+    assert loaded.watch == WatchConfig()
 
 
 def test_a_syntax_error_names_the_file_line_and_column() -> None:
@@ -95,6 +105,14 @@ def test_a_syntax_error_names_the_file_line_and_column() -> None:
         ("[[watch.roots]]\npath = '/a'\n[[watch.roots]]\npath = '/a/'\n", "/a is already root #1"),
         ("watch = 3\n", "'watch' must be a table"),
         ("[watch]\nroots = '/a'\n", "watch.roots must be an array of tables"),
+        ("[justify]\nnominal = -18\n", "unknown key 'justify.nominal' (did you mean 'nominal_lufs'?)"),
+        ("[justfy]\n", "unknown key 'justfy' (did you mean 'justify'?)"),
+        ("justify = -18\n", "'justify' must be a table"),
+        ("[justify]\nnominal_lufs = 'loud'\n", "justify.nominal_lufs must be a number"),
+        ("[justify]\nnominal_lufs = true\n", "justify.nominal_lufs must be a number"),
+        ("[justify]\nnominal_lufs = 14\n", "justify.nominal_lufs must be a loudness from -60 to 0 LUFS"),
+        ("[justify]\nnominal_lufs = -70\n", "justify.nominal_lufs must be a loudness from -60 to 0 LUFS"),
+        ("[justify]\nnominal_lufs = nan\n", "justify.nominal_lufs must be a loudness"),
     ],
 )
 def test_a_bad_entry_is_an_error_naming_the_file_and_the_reason(text: str, expected: str) -> None:

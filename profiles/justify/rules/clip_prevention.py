@@ -1,5 +1,5 @@
-"""Clip prevention: a gain cut or a limiter setting that keeps the true peak at or under -1 dBTP
-where it was over.
+"""Clip prevention: a gain cut, a limiter or a compressor setting that keeps the true peak at or
+under -1 dBTP where it was over.
 
 Reasoning: a signal whose inter-sample peaks pass 0 dBFS clips in the converter or in the lossy
 encode after it; EBU R128 and the streaming platforms' delivery specs ask for true peaks at or
@@ -8,26 +8,47 @@ ceiling). A track's peak at the fader is its dry signal's true peak (analyzers) 
 
 - A fader cut is justified when the peak was over CEILING_DBTP before and is at or under it
   after.
+- A clip-gain cut (a `clip-changed` whose `gain_db` went down) likewise: the track's true peak is
+  measured with the clips as the save before placed them and as this save placed them, plus the
+  fader as this save left it.
 - A limiter's ceiling (`limiter.ceiling_db`) set to CEILING_DBTP or lower is justified when the
   track's peak at the fader is over CEILING_DBTP (the limiter keeps it under).
-Confidence: 0.9; 0.75 for a limiter, whose own overshoot (a sample-peak limiter lets inter-sample
-peaks through) is not measured here. Partial: compressor changes are not judged yet
-(analyzers.dynamics.gain_reduction can measure what a setting does).
+- A compressor change (any `comp.*` term but the make-up and output gains, which only raise the
+  peak) is justified when the track's peak at the fader was over CEILING_DBTP with the setting
+  and the fader the save before left, and is at or under it with this save's. The compressed peak
+  is reckoned without rendering: the compressor's gain reduction (analyzers.dynamics, 1 ms steps)
+  is taken off each millisecond's sample peak, the highest result plus the dry signal's
+  inter-sample overshoot (true peak minus sample peak), plus the compressor's make-up and output
+  gain and the fader: a make-up gain added in the same save counts against the change.
+Confidence: 0.9 for gain cuts; 0.75 for a limiter, whose own overshoot (a sample-peak limiter
+lets inter-sample peaks through) is not measured here, and for a compressor, whose detector is
+modelled (peak, no look-ahead), not the plug-in's own.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
+from daemon.model import Session
 from daemon.store import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
+from profiles.justify.rules import dynamics
 
 RULE = "clip-prevention"
 CEILING_DBTP = -1.0
+_OUTPUT_TERMS = ("comp.makeup_db", "comp.output_gain_db")
 
 
 def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     payload = change.payload
     parameter, before, after = payload.get("parameter"), payload.get("before"), payload.get("after")
-    if change.type != "parameter-changed" or not isinstance(after, int | float):
+    if change.type == "clip-changed":
+        return _clip_gain(change, save)
+    if change.type != "parameter-changed":
+        return None
+    if str(parameter).startswith("comp.") and parameter not in _OUTPUT_TERMS and payload.get("device"):
+        return _compressor(change, save)
+    if not isinstance(after, int | float):
         return None
     track = str(payload.get("track"))
     measured = save.measured(track)
@@ -57,3 +78,82 @@ def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
         )
         return Verdict(RULE, reason, 0.75, {"true_peak_dbtp": round(peak, 2), "ceiling_db": float(after)})
     return None
+
+
+def _clip_gain(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
+    payload = change.payload
+    track, before, after = str(payload.get("track")), payload.get("before"), payload.get("after")
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return None
+    old_gain, new_gain = before.get("gain_db"), after.get("gain_db")
+    if not isinstance(old_gain, int | float) or not isinstance(new_gain, int | float) or new_gain >= old_gain:
+        return None
+    was, now = save.measured(track, before=True), save.measured(track)
+    if was is None or now is None or not np.isfinite(was.true_peak_dbtp) or now.true_peak_dbtp == float("-inf"):
+        return None
+    fader = _fader(save.after, track)
+    peak_before, peak_after = was.true_peak_dbtp + fader, now.true_peak_dbtp + fader
+    if not peak_before > CEILING_DBTP >= peak_after:
+        return None
+    reason = (
+        f"You took {track}'s clip gain from {old_gain:+.1f} to {new_gain:+.1f} dB: its true peak at the fader goes from "
+        f"{peak_before:+.1f} to {peak_after:+.1f} dBTP, under the {CEILING_DBTP:g} dBTP ceiling."
+    )
+    evidence: dict[str, float | str] = {
+        "true_peak_before_dbtp": round(peak_before, 2),
+        "true_peak_after_dbtp": round(peak_after, 2),
+        "clip_gain_before_db": float(old_gain),
+        "clip_gain_after_db": float(new_gain),
+    }
+    return Verdict(RULE, reason, 0.9, evidence)
+
+
+def _compressor(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
+    track, device = str(change.payload.get("track")), change.payload.get("device")
+    if save.before is None:
+        return None
+    new = dynamics.setting(save.after, track, device)
+    measured = save.measured(track)
+    if new is None or measured is None or not np.isfinite(measured.true_peak_dbtp):
+        return None
+    old = dynamics.setting(save.before, track, device)
+    peak_before = _compressed_peak(save, track, old, _fader(save.before, track))
+    peak_after = _compressed_peak(save, track, new, _fader(save.after, track))
+    if peak_before is None or peak_after is None or not peak_before > CEILING_DBTP >= peak_after:
+        return None
+    reason = (
+        f"Your compressor change on {track} ({new['comp.ratio']:g}:1 from {new['comp.threshold_db']:g} dB) holds its "
+        f"peaks down: at the fader it peaked at {peak_before:+.1f} dBTP and now at {peak_after:+.1f} dBTP, under the "
+        f"{CEILING_DBTP:g} dBTP ceiling."
+    )
+    evidence: dict[str, float | str] = {
+        "true_peak_before_dbtp": round(peak_before, 2),
+        "true_peak_after_dbtp": round(peak_after, 2),
+        "dry_true_peak_dbtp": round(measured.true_peak_dbtp, 2),
+    }
+    return Verdict(RULE, reason, 0.75, evidence)
+
+
+def _compressed_peak(save: SaveChanges, track: str, setting: dict[str, float] | None, fader: float) -> float | None:
+    """The track's true peak at the fader through a compressor setting (None: no compressor)."""
+    measured, peaks = save.measured(track), save.step_peaks(track)
+    if measured is None or peaks is None:
+        return None
+    overshoot = max(0.0, measured.true_peak_dbtp - measured.sample_peak_dbfs)
+    if setting is None:
+        return measured.true_peak_dbtp + fader
+    found = dynamics.reduction(save, track, setting)
+    if found is None:
+        return None
+    count = min(len(peaks.peaks_dbfs), len(found.reduction_db))
+    output = sum(setting.get(term, 0.0) for term in _OUTPUT_TERMS)
+    compressed = peaks.peaks_dbfs[:count] - found.reduction_db[:count]
+    return float(compressed.max(initial=-np.inf)) + overshoot + output + fader
+
+
+def _fader(session: Session, track: str) -> float:
+    try:
+        volume = session.track(track).channel.volume_db
+    except KeyError:
+        return 0.0
+    return -120.0 if volume is None else volume

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import statistics
 
-import numpy as np
-
-from analyzers.dynamics import gain_reduction
+from analyzers.dynamics import GainReduction, peaks_gain_reduction
 from analyzers.loudness import Loudness
 from daemon.model import Session
 from daemon.store import LoggedEvent
@@ -40,15 +38,17 @@ def judge(change: LoggedEvent, save: SaveChanges, target_lu: float | None = None
     if change.type != "parameter-changed" or not parameter.startswith("comp.") or save.before is None:
         return None
     track, device = str(payload.get("track")), payload.get("device")
-    old, new = _setting(save.before, track, device), _setting(save.after, track, device)
-    measured, samples = save.measured(track), save.samples(track)
-    if old is None or new is None or measured is None or samples is None:
+    old, new = setting(save.before, track, device), setting(save.after, track, device)
+    measured = save.measured(track)
+    if old is None or new is None or measured is None:
         return None
     target = target_lu if target_lu is not None else _others(save, track)
     if target is None:
         return None
-    range_before = _range(measured.loudness.segments, samples, old)
-    range_after = _range(measured.loudness.segments, samples, new)
+    compressed_before, compressed_after = compressed(save, track, old), compressed(save, track, new)
+    if compressed_before is None or compressed_after is None:
+        return None
+    range_before, range_after = compressed_before.loudness_range_lu, compressed_after.loudness_range_lu
     closed = abs(range_before - target) - abs(range_after - target)
     if closed < MIN_IMPROVEMENT_LU:
         return None
@@ -65,7 +65,9 @@ def judge(change: LoggedEvent, save: SaveChanges, target_lu: float | None = None
     return Verdict(RULE, reason, confidence, evidence)
 
 
-def _setting(session: Session, track: str, device: object) -> dict[str, float] | None:
+def setting(session: Session, track: str, device: object) -> dict[str, float] | None:
+    """The setting (comp.* terms, defaults filled in) of a track's enabled compressor `device` in
+    `session`; None when there is none or it lacks a threshold or a ratio."""
     try:
         devices = session.track(track).devices
     except KeyError:
@@ -80,23 +82,38 @@ def _setting(session: Session, track: str, device: object) -> dict[str, float] |
     return None
 
 
-def _range(segments: np.ndarray, samples: tuple[np.ndarray, int], setting: dict[str, float]) -> float:
-    """The loudness range with the compressor's gain reduction taken off each 100 ms segment."""
-    x, rate = samples
-    reduction = gain_reduction(
-        x,
-        rate,
-        threshold_db=setting["comp.threshold_db"],
-        ratio=max(1.0, setting["comp.ratio"]),
-        knee_db=setting["comp.knee_db"],
-        attack_ms=setting["comp.attack_ms"],
-        release_ms=setting["comp.release_ms"],
-    )
-    steps = max(1, round(0.1 / reduction.step_s))
-    gain = 10.0 ** (-reduction.reduction_db / 10.0)
+def reduction(save: SaveChanges, track: str, setting: dict[str, float]) -> GainReduction | None:
+    """The gain reduction of a compressor `setting` on a track's dry signal (from its
+    millisecond peaks, cached with its analysis), once per save and setting."""
+
+    def compute() -> GainReduction | None:
+        peaks = save.step_peaks(track)
+        if peaks is None:
+            return None
+        return peaks_gain_reduction(
+            peaks,
+            threshold_db=setting["comp.threshold_db"],
+            ratio=max(1.0, setting["comp.ratio"]),
+            knee_db=setting["comp.knee_db"],
+            attack_ms=setting["comp.attack_ms"],
+            release_ms=setting["comp.release_ms"],
+        )
+
+    return save.memo(("gain-reduction", track, tuple(sorted(setting.items()))), compute)
+
+
+def compressed(save: SaveChanges, track: str, setting: dict[str, float]) -> Loudness | None:
+    """The track's loudness with the compressor's gain reduction taken off each 100 ms segment
+    (make-up and output gains not included)."""
+    measured, found = save.measured(track), reduction(save, track, setting)
+    if measured is None or found is None:
+        return None
+    segments = measured.loudness.segments
+    steps = max(1, round(0.1 / found.step_s))
+    gain = 10.0 ** (-found.reduction_db / 10.0)
     count = min(len(segments), len(gain) // steps)
     per_segment = gain[: count * steps].reshape(count, steps).mean(axis=1)
-    return Loudness.of_segments(segments[:count] * per_segment).loudness_range_lu
+    return Loudness.of_segments(segments[:count] * per_segment)
 
 
 def _others(save: SaveChanges, track: str) -> float | None:
