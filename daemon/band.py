@@ -32,11 +32,16 @@ class StemTruth:
     take the player's timing; the whole stem when it holds no note); `count_in_audible`: whether
     something is heard there (the vocal mic picks up the headphone click and the singer's
     chatter; the other stems hold silence or rumble only).
-    `rms_dbfs`, `peak_dbfs` and `loudness_lufs` are measured on the rendered stem (None when
-    nothing was rendered): the RMS is the mean power of 400 ms blocks within 10 dB of their mean
-    (the gating of BS.1770 without its K-weighting; a full-scale sine reads -3.01 dBFS); the
-    loudness is the stem's integrated loudness (BS.1770-4, analyzers), the level the simulated
-    engineer stages to.
+    `resonance_hz`: the frequency of a sustained ring in the stem (the kick's shell mode, ringing
+    on every hit), None when nothing rings; `sibilant_hz`: the centre of the "s" bursts of a sung
+    line (noise 1 kHz either side of it, in 5-10 kHz, where the voice itself holds nothing), None
+    for a stem without sibilants.
+    `rms_dbfs`, `peak_dbfs`, `true_peak_dbtp`, `loudness_lufs` and `loudness_range_lu` are measured
+    on the rendered stem (None when nothing was rendered): the RMS is the mean power of 400 ms
+    blocks within 10 dB of their mean (the gating of BS.1770 without its K-weighting; a full-scale
+    sine reads -3.01 dBFS); the true peak (BS.1770-4 Annex 2), the integrated loudness (the level
+    the simulated engineer stages to) and the loudness range (EBU Tech 3342, the dynamics the
+    engineer compresses toward) are the analyzers'.
     """
 
     role: str  # "kick", "bass", "guitar", "vocal"
@@ -45,9 +50,13 @@ class StemTruth:
     has_rumble: bool
     count_in_s: float = 0.0
     count_in_audible: bool = False
+    resonance_hz: float | None = None
+    sibilant_hz: float | None = None
     rms_dbfs: float | None = None
     peak_dbfs: float | None = None
+    true_peak_dbtp: float | None = None
     loudness_lufs: float | None = None
+    loudness_range_lu: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,11 @@ GUITAR_STRUMS = {  # (beat in the bar, length in beats)
 }
 VOCAL_RANGE = (52, 69)  # E3 .. A4
 KICK_TUNINGS = (32, 33)  # where the kick's pitch sweep ends: G#1 (51.9 Hz) or A1 (55 Hz)
+KICK_DECAY_S = 0.06  # the body's decay: a tight, close-miked kick
+KICK_RING_HZ = (300.0, 700.0)  # where the kick's shell rings: a mode in the boxy range, drawn per song
+SOFT_CYCLE_DB = (6.0, 9.0)  # how much softer Gtr L plays every other pass through the progression
+SIBILANT_HZ = (6000.0, 8500.0)  # centres of the singer's "s" (each burst 1 kHz either side)
+SIBILANT_SHARE = 0.4  # of the sung notes that start with an "s"
 
 
 class Note(NamedTuple):
@@ -122,6 +136,9 @@ class Score:
     key: str
     notes: dict[str, tuple[Note, ...]]
     chatter_s: tuple[float, ...]
+    ring_hz: float
+    sibilant_hz: float
+    sibilants_s: tuple[float, ...]  # when the "s" bursts start (with a sung note)
 
     @property
     def beat_s(self) -> float:
@@ -143,14 +160,18 @@ class Score:
             has_rumble=role in ("guitar", "vocal"),
             count_in_s=round(max(0.0, min((n.at_s for n in notes), default=self.seconds)), 6),
             count_in_audible=role == "vocal",
+            resonance_hz=self.ring_hz if role == "kick" else None,
+            sibilant_hz=self.sibilant_hz if role == "vocal" and self.sibilants_s else None,
         )
 
 
 def score_song(song: str, tempo_bpm: float, seconds: float, sample_rate_hz: int, rng: random.Random) -> Score:
     """The score of `song`, deterministic for the state of `rng`: kick on every beat, bass in 8th
     notes from its key's tonic (E1 or A1) up, strummed guitars (open chords left, power chords
-    right, both down to E2), a sung line in two-bar phrases with a bar of rest between them; the
-    players' timing and dynamics a little loose."""
+    right, both down to E2; the open chords softer every other pass through the progression), a
+    sung line in two-bar phrases with a bar of rest between them, some of its notes starting with
+    an "s"; the kick's shell ringing at a pitch of its own; the players' timing and dynamics a
+    little loose."""
     np_rng = np.random.default_rng([rng.getrandbits(63), zlib.crc32(song.encode())])
     key = rng.choice(sorted(PROGRESSIONS))
     kick_midi = rng.choice(KICK_TUNINGS)
@@ -177,6 +198,21 @@ def score_song(song: str, tempo_bpm: float, seconds: float, sample_rate_hz: int,
                     notes[track].append(Note(at + string * 0.008, beats * beat_s, midi, gain / len(voicing) ** 0.5))
     notes["Lead Vox"] = _vocal_line(np_rng, bars, chords, beat_s)
     end = int(round(seconds * sample_rate_hz))
+    chatter_s = tuple(float(s) for s in np_rng.uniform(0.2, max(0.3, 4 * beat_s - 0.5), 2))
+    ring_hz = round(float(np_rng.uniform(*KICK_RING_HZ)), 1)
+    sibilant_hz = round(float(np_rng.uniform(*SIBILANT_HZ)), -1)
+    with_s = np_rng.random(len(notes["Lead Vox"])) < SIBILANT_SHARE
+    sibilants_s = tuple(
+        n.at_s for n, s in zip(notes["Lead Vox"], with_s) if s and int(round(n.at_s * sample_rate_hz)) < end
+    )
+    # Gtr L backs off every other pass through the four-bar progression (a verse under a chorus),
+    # so its loudness range is the widest of the band's and compression has something to even out.
+    # Every pass holds the progression's E chord, so its lowest note, E2, is played loud as well.
+    soft = float(10 ** (-np_rng.uniform(*SOFT_CYCLE_DB) / 20))
+    cycle_s = 16 * beat_s
+    notes["Gtr L"] = [
+        n._replace(gain=n.gain * soft) if int((n.at_s + 0.02) / cycle_s - 0.25) % 2 else n for n in notes["Gtr L"]
+    ]
     return Score(
         tempo_bpm=float(tempo_bpm),
         seconds=float(seconds),
@@ -185,7 +221,10 @@ def score_song(song: str, tempo_bpm: float, seconds: float, sample_rate_hz: int,
         notes={
             name: tuple(n for n in track if int(round(n.at_s * sample_rate_hz)) < end) for name, track in notes.items()
         },
-        chatter_s=tuple(float(s) for s in np_rng.uniform(0.2, max(0.3, 4 * beat_s - 0.5), 2)),
+        chatter_s=chatter_s,
+        ring_hz=ring_hz,
+        sibilant_hz=sibilant_hz,
+        sibilants_s=sibilants_s,
     )
 
 
@@ -268,7 +307,11 @@ def _play(score: Score, name: str, sound: Callable[[Note], np.ndarray]) -> np.nd
 
 def _kick(score: Score, rng: np.random.Generator) -> np.ndarray:
     """A sine sweeping from 160 Hz down to the kick's tuning in about 35 ms, decaying, with a
-    4 ms click of noise on top."""
+    4 ms click of the beater on top and the shell ringing at `score.ring_hz` (a sine 26 dB under
+    the body, decaying over 150 ms): a sustained peak in the kick's long-term spectrum, 25 dB or
+    more over the click's smooth spectrum around it. The body's short decay (KICK_DECAY_S) gives
+    a peak-to-loudness ratio of about 21 dB, a close-miked kick's: staged to -20 LUFS, its true
+    peak is over -1 dBTP."""
     sr = score.sample_rate_hz
     bodies: dict[int, np.ndarray] = {}
 
@@ -278,9 +321,11 @@ def _kick(score: Score, rng: np.random.Generator) -> np.ndarray:
             t = np.arange(length) / sr
             f_end, f_start, sweep_s = midi_to_hz(note.midi), 160.0, 0.035
             phase = 2 * np.pi * (f_end * t + (f_start - f_end) * sweep_s * (1 - np.exp(-t / sweep_s)))
-            body = np.sin(phase).astype(np.float32) * _pluck(length, sr, 0.22, attack_s=0.001)
+            body = np.sin(phase).astype(np.float32) * _pluck(length, sr, KICK_DECAY_S, attack_s=0.001)
             click = np.diff(rng.standard_normal(int(0.004 * sr) + 1)) * np.linspace(0.25, 0.0, int(0.004 * sr))
             body[: len(click)] += click.astype(np.float32)
+            ring = 0.05 * np.sin(2 * np.pi * score.ring_hz * t) * np.exp(-t / 0.15)
+            body += (ring * _pluck(length, sr, 1e9, attack_s=0.002)).astype(np.float32)
             bodies[note.midi] = body
         return bodies[note.midi]
 
@@ -324,7 +369,7 @@ def _guitar(score: Score, name: str, rng: np.random.Generator, brightness: float
 
 
 def _vocal(score: Score, rng: np.random.Generator) -> np.ndarray:
-    """The sung line, phrase by phrase (runs of notes without a rest)."""
+    """The sung line, phrase by phrase (runs of notes without a rest), and its "s" sounds."""
     out = np.zeros(score.frames, dtype=np.float32)
     phrase: list[Note] = []
     for note in (*score.notes["Lead Vox"], None):
@@ -334,6 +379,28 @@ def _vocal(score: Score, rng: np.random.Generator) -> np.ndarray:
         if phrase:
             _add(out, int(round(phrase[0].at_s * score.sample_rate_hz)), _phrase(phrase, score.sample_rate_hz, rng))
         phrase = [] if note is None else [note]
+    return out + _sibilants(score, rng)
+
+
+def _sibilants(score: Score, rng: np.random.Generator) -> np.ndarray:
+    """The singer's "s" sounds: at each of `score.sibilants_s`, an 80 ms burst of noise 1 kHz
+    either side of `score.sibilant_hz` (5 ms attack, decaying), its RMS over the burst 0.12 (about
+    12 dB under the sung vowels', as loud as sibilants get before de-essing) and at the level of
+    the phrase sung. The voice's own harmonics stop at 5 kHz, so in 5-10 kHz the bursts stand
+    50 dB and more over the rest of the line."""
+    sr = score.sample_rate_hz
+    out = np.zeros(score.frames, dtype=np.float32)
+    length = int(0.08 * sr)
+    freqs = np.fft.rfftfreq(length, 1.0 / sr)
+    band = np.abs(freqs - score.sibilant_hz) <= 1000.0
+    t = np.arange(length) / sr
+    envelope = np.minimum(1.0, t / 0.005) * np.exp(-t / 0.04)
+    gains = {note.at_s: note.gain for note in score.notes["Lead Vox"]}
+    for start in score.sibilants_s:
+        spectrum = np.fft.rfft(rng.standard_normal(length)) * band
+        burst = np.fft.irfft(spectrum, length) * envelope
+        burst *= 0.12 / max(float(np.sqrt(np.mean(burst**2))), 1e-12)
+        _add(out, int(round(start * sr)), burst.astype(np.float32), gains.get(start, 1.0))
     return out
 
 
@@ -353,7 +420,7 @@ def _phrase(notes: Sequence[Note], sample_rate_hz: int, rng: np.random.Generator
         amp[a:b] = np.minimum(1.0, local / 0.04) * np.minimum(
             1.0, np.maximum(0.0, (note.length_s - local) / 0.05) + 0.35
         )
-        amp[a:b] *= 0.85 + 0.15 * np.exp(-local / 0.3)
+        amp[a:b] *= (0.85 + 0.15 * np.exp(-local / 0.3)) * note.gain
         vibrato[a:b] = 0.3 * np.clip((local - 0.15) / 0.25, 0.0, 1.0)
     pitch = np.convolve(np.pad(pitch, 20, mode="edge"), np.ones(40) / 40, mode="same")[20:-20]
     pitch += vibrato * np.sin(2 * np.pi * 5.5 * tc + rng.uniform(0, 2 * np.pi))
@@ -419,9 +486,16 @@ def _gated_rms_dbfs(x: np.ndarray, sample_rate_hz: int) -> float | None:
     return round(10.0 * math.log10(float(np.mean(power[power >= np.mean(power) * 0.1]))), 2)
 
 
-def _loudness_lufs(x: np.ndarray, sample_rate_hz: int) -> float | None:
-    loudness = analyze(ArraySource(x, sample_rate_hz)).integrated_lufs
-    return None if loudness is None else round(loudness, 2)
+def _measured(truth: StemTruth, x: np.ndarray, sample_rate_hz: int) -> StemTruth:
+    """`truth` with the analyzers' true peak, integrated loudness and loudness range of a mono stem."""
+    result = analyze(ArraySource(x, sample_rate_hz))
+    loudness, true_peak = result.integrated_lufs, result.true_peak_dbtp
+    return replace(
+        truth,
+        true_peak_dbtp=round(true_peak, 2) if math.isfinite(true_peak) else None,
+        loudness_lufs=None if loudness is None else round(loudness, 2),
+        loudness_range_lu=None if loudness is None else round(result.loudness.loudness_range_lu, 2),
+    )
 
 
 def audio_rng(seed: int, song: str) -> random.Random:
@@ -461,12 +535,12 @@ def render_song(song: str, tempo_bpm: float, seconds: float, sample_rate_hz: int
             x *= np.float32(ceiling / peak)
             peak = float(np.max(np.abs(x)))
         stems[name] = x.reshape(-1, 1)
-        truth[name] = replace(
+        levels = replace(
             known,
             rms_dbfs=_gated_rms_dbfs(x, score.sample_rate_hz),
             peak_dbfs=round(20 * math.log10(peak), 2) if peak > 0 else None,
-            loudness_lufs=_loudness_lufs(x, score.sample_rate_hz),
         )
+        truth[name] = _measured(levels, x, score.sample_rate_hz)
     return RenderedSong(stems, truth, score.sample_rate_hz)
 
 

@@ -7,22 +7,27 @@ import math
 import random
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from analyzers.tempo import grid_fit
 from daemon.band import RUMBLE_DBFS, render_song, render_stems, score_song
 from daemon.formats import read_session
 from daemon.formats.guard import SafeArchive
 from daemon.simulator import (
     INSTRUMENTS,
     TARGET_LEVEL_DB,
+    Intent,
     SimulatedSave,
+    StemTruth,
     audio_rng,
     load_stem,
     simulate_archive,
 )
+from daemon.store import LoggedEvent
 
 SR = 48000
 # 5 mono 16-bit FLAC stems of 20 s at 48 kHz came to 2.0-2.2 MB a save; the bound leaves room.
@@ -152,7 +157,8 @@ def test_every_save_archive_holds_its_audio_and_the_clip_references_resolve_to_i
                 (clip,) = session.track(name).clips
                 assert clip.file == f"audio/{save.song} {name}.flac"
                 assert members.has(clip.file)
-                assert clip.duration == pytest.approx(20.0 * (session.tempo_bpm or 0) / 60.0)  # beats
+                end = clip.position + clip.duration  # beats; a trimmed start keeps its audio in place
+                assert end == pytest.approx(20.0 * (session.tempo_bpm or 0) / 60.0) and clip.play_start == clip.position
         assert set(save.stems) == {name for name, _ in INSTRUMENTS}
 
 
@@ -178,21 +184,30 @@ def test_without_audio_the_saves_hold_no_media_and_the_truth_lacks_only_the_leve
     assert all(save.path.stat().st_size < 50_000 for save in without)
     with pytest.raises(LookupError, match="holds no"):
         load_stem(without[0], "Kick")
+    unknown = {"rms_dbfs": None, "peak_dbfs": None, "true_peak_dbtp": None, "loudness_lufs": None}
     for audio, plain in zip(with_audio, without):
         assert plain.stems == {
-            name: replace(t, rms_dbfs=None, peak_dbfs=None, loudness_lufs=None) for name, t in audio.stems.items()
+            name: replace(t, **unknown, loudness_range_lu=None)
+            for name, t in audio.stems.items()  # type: ignore[arg-type]
         }
-        assert [(i.track, i.parameter) for i in audio.intents] == [(i.track, i.parameter) for i in plain.intents]
-        assert all(i.reason == "taste" and not i.evidence for i in plain.intents if i.parameter == "volume_db")
+        # Moves draw the same numbers either way; only fader moves depend on levels for whether
+        # they are made (a pull under the ceiling needs a known peak; one that would be staging
+        # and clip prevention at once is not made), and a fader move left out lets a later one in.
+        assert [(i.track, i.parameter) for i in audio.intents if i.parameter != "volume_db"] == [
+            (i.track, i.parameter) for i in plain.intents if i.parameter != "volume_db"
+        ]
+        assert not any(i.reason == "clip-prevention" for i in plain.intents)
+        levels = [i for i in plain.intents if i.parameter == "volume_db" or i.device == "Compressor"]
+        assert all(i.reason == "taste" and not i.evidence for i in levels)
 
 
 def test_the_reason_of_every_move_agrees_with_the_truth_of_its_stem(tmp_path: Path) -> None:
-    saves = simulate_archive(tmp_path, songs=3, saves=8, seed=11, seconds=8.0, sample_rate_hz=16000)
+    saves = simulate_archive(tmp_path, songs=4, saves=8, seed=12, seconds=14.0, sample_rate_hz=16000)
     reasons: set[str] = set()
     for save in saves:
         for intent in save.intents:
             reasons.add(intent.reason)
-            truth = save.stems[intent.track]
+            truth = save.stems.get(intent.track, StemTruth("return", None, None, False))  # the Verb plays no stem
             if intent.parameter == "eq.band1.freq_hz":
                 assert truth.lowest_note_hz is not None
                 above = _semitones(float(intent.after), truth.lowest_note_hz)  # type: ignore[arg-type]
@@ -203,14 +218,51 @@ def test_the_reason_of_every_move_agrees_with_the_truth_of_its_stem(tmp_path: Pa
                 assert intent.evidence["lowest_note_hz"] == truth.lowest_note_hz
             elif intent.parameter == "volume_db":
                 e = intent.evidence
-                assert e["loudness_lufs"] == truth.loudness_lufs
-                closer = abs(e["level_after_db"] - TARGET_LEVEL_DB) < abs(e["level_before_db"] - TARGET_LEVEL_DB)
-                assert (intent.reason == "gain-staging") == closer
+                assert e["loudness_lufs"] == truth.loudness_lufs and e["true_peak_dbtp"] == truth.true_peak_dbtp
+                closed = abs(e["level_before_db"] - TARGET_LEVEL_DB) - abs(e["level_after_db"] - TARGET_LEVEL_DB)
+                clipped = e["peak_before_dbtp"] > -1.0 >= e["peak_after_dbtp"] and intent.after < intent.before  # type: ignore[operator]
+                assert not (closed >= 0.5 and clipped)  # never both
+                assert (intent.reason == "gain-staging") == (closed >= 0.5)
+                assert (intent.reason == "clip-prevention") == clipped
                 assert e["level_after_db"] - e["level_before_db"] == pytest.approx(
                     float(intent.after) - float(intent.before),  # type: ignore[arg-type]
                     abs=0.02,
                 )
-    assert {"de-guffing", "gain-staging", "taste", "masking"} <= reasons
+            else:
+                _agrees_with_truth(intent, truth, save.session.tempo_bpm or 0.0)
+    assert {"de-guffing", "gain-staging", "taste", "masking", "clip-prevention", "tempo", "dynamics"} <= reasons
+    assert {"resonance", "sibilance", "non-musical"} <= reasons
+
+
+def _agrees_with_truth(intent: Intent, truth: StemTruth, tempo_bpm: float) -> None:
+    """The reason of a move other than a fader or a high-pass against the truth of its stem."""
+    e = intent.evidence
+    if intent.parameter.startswith("eq.band3.") and intent.track == "Kick":
+        assert e["resonance_hz"] == truth.resonance_hz
+        if intent.reason == "resonance":
+            assert abs(e["semitones_off"]) <= 0.35 and e["q"] >= 4.0
+        else:
+            assert intent.reason == "taste" and e["octaves_off"] >= 0.6
+    elif intent.parameter.startswith("eq.band3."):
+        sibilant = 5000.0 <= e["cut_hz"] <= 10000.0 and truth.sibilant_hz is not None
+        assert (intent.reason == "sibilance") == sibilant and 2.0 <= e["q"] < 4.0
+        if sibilant:
+            assert truth.sibilant_hz is not None and abs(e["cut_hz"] / truth.sibilant_hz - 1) <= 0.051
+    elif intent.parameter in ("delay.time_ms", "reverb.predelay_ms"):
+        fit = grid_fit(float(intent.after), tempo_bpm)  # type: ignore[arg-type]
+        window_ms = max(2.0, 0.015 * fit.grid_ms)
+        assert (intent.reason == "tempo") == (abs(fit.error_ms) <= window_ms)
+        assert intent.reason == "tempo" or abs(fit.error_ms) > 2 * window_ms  # a clear miss
+    elif intent.parameter.startswith("comp."):
+        assert (intent.reason == "dynamics") == (e["closed_lu"] >= 0.5)
+    elif intent.event_type == "clip-changed":
+        start_s = intent.after["position"] * 60.0 / tempo_bpm  # type: ignore[index]
+        if intent.reason == "non-musical":
+            assert truth.count_in_audible and 0.2 <= truth.count_in_s - start_s <= 0.4
+        else:
+            assert intent.reason == "taste" and start_s > truth.count_in_s
+    else:
+        assert intent.parameter in ("pan", "eq.band2.gain_db"), intent
 
 
 def test_one_save_never_holds_two_intents_for_one_parameter(tmp_path: Path) -> None:
@@ -218,3 +270,51 @@ def test_one_save_never_holds_two_intents_for_one_parameter(tmp_path: Path) -> N
     for save in saves:
         keys = [(i.track, i.parameter) for i in save.intents]
         assert len(keys) == len(set(keys))
+        assert not any(a.conflicts(b) for n, a in enumerate(save.intents) for b in save.intents[n + 1 :])
+
+
+def test_an_intent_matches_the_logged_change_it_made_and_no_other() -> None:
+    def event(kind: str, **payload: object) -> LoggedEvent:
+        return LoggedEvent(1, kind, "Song A", 2, "sim", datetime.now(UTC), dict(payload))
+
+    echo = Intent("Lead Vox", "delay.time_ms", 300.0, 250.0, "tempo", "Echo")
+    assert echo.matches(event("parameter-changed", track="Lead Vox", device="Echo", parameter="delay.time_ms"))
+    assert not echo.matches(event("parameter-changed", track="Lead Vox", device="Verb", parameter="delay.time_ms"))
+    assert not echo.matches(event("parameter-changed", track="Gtr L", device="Echo", parameter="delay.time_ms"))
+    fader = Intent("Kick", "volume_db", 0.0, -2.0, "clip-prevention")
+    assert fader.matches(event("parameter-changed", track="Kick", parameter="volume_db"))
+    assert not fader.matches(event("clip-changed", track="Kick", parameter="volume_db"))
+    trim = Intent(
+        "Lead Vox", "audio/x.flac", {"position": 0.0}, {"position": 3.0}, "non-musical", event_type="clip-changed"
+    )
+    assert trim.matches(event("clip-changed", track="Lead Vox", parameter="audio/x.flac", where={"clip": 0}))
+    assert not trim.matches(event("parameter-changed", track="Lead Vox", parameter="audio/x.flac"))
+    assert trim.conflicts(replace(trim, reason="taste")) and not trim.conflicts(echo)
+    assert echo.conflicts(replace(echo, parameter="delay.mix")) and not echo.conflicts(fader)
+
+
+def test_the_kick_rings_and_the_vocal_hisses_where_their_truth_says() -> None:
+    song = render_song("Song A", 120.0, 20.0, SR, random.Random(6))
+    kick, vocal = song.truth["Kick"], song.truth["Lead Vox"]
+    assert kick.resonance_hz is not None and 300.0 <= kick.resonance_hz <= 700.0
+    freqs, power = _psd(song.stems["Kick"])
+    near = (freqs >= kick.resonance_hz / 2 ** (1 / 3)) & (freqs <= kick.resonance_hz * 2 ** (1 / 3))
+    at = np.abs(freqs - kick.resonance_hz) <= 3.0
+    assert 10 * math.log10(power[at].max() / np.median(power[near])) > 15.0  # a ring over the click
+    assert vocal.sibilant_hz is not None and 6000.0 <= vocal.sibilant_hz <= 8500.0
+    assert song.truth["Gtr L"].sibilant_hz is None and song.truth["Gtr L"].resonance_hz is None
+    sung = song.stems["Lead Vox"][int(vocal.count_in_s * SR) :]
+    band = _band_dbfs(sung, vocal.sibilant_hz - 1000.0, vocal.sibilant_hz + 1000.0)
+    above = _band_dbfs(sung, vocal.sibilant_hz + 1200.0, vocal.sibilant_hz + 3200.0)
+    assert band - above > 20.0  # the "s" over the voice's own highs (its harmonics stop at 5 kHz)
+
+
+def test_a_staged_kick_peaks_over_the_ceiling_and_gtr_l_swings_wider_than_the_steady_parts() -> None:
+    song = render_song("Song A", 108.0, 20.0, SR, random.Random(3))
+    kick = song.truth["Kick"]
+    assert kick.true_peak_dbtp is not None and kick.loudness_lufs is not None
+    assert kick.true_peak_dbtp >= kick.peak_dbfs  # type: ignore[operator]
+    assert kick.true_peak_dbtp + (TARGET_LEVEL_DB - kick.loudness_lufs) > -1.0  # staged, it clips
+    ranges = {name: t.loudness_range_lu for name, t in song.truth.items()}
+    steady = [ranges[name] for name in ("Kick", "Bass DI", "Gtr R")]
+    assert ranges["Gtr L"] > max(steady) + 5.0  # type: ignore[operator, type-var]  # its soft passes
