@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from daemon import __version__, config
 from daemon.changes import Change
 from daemon.diff import diff
 from daemon.errors import AppError
+from daemon.events import CHANGE_TYPES, JUDGED_TYPES, VERDICT_TYPES
 from daemon.formats import read_session
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported by the commands that use it
@@ -79,11 +81,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         report = ingest(
             paths, store, config.current_user(args.user), jobs=args.jobs, dask_address=args.dask, progress=update
         )
+        stop()
+        print(report.summary())
+        print(_judge_all(store))
     finally:
         stop()
         store.close()
-    print(report.summary())
     return 0
+
+
+def _judge_all(store: Store) -> str:
+    """Run the justification processor over everything not judged yet; a line saying what it found."""
+    from profiles.justify.processor import PROCESSOR, justify
+
+    start = store.processed_through(PROCESSOR)
+    if sys.stderr.isatty():
+        print("judging the changes against the audio ...", file=sys.stderr)
+    justify(store)
+    found = Counter(e.type for e in store.events(after=start, types=VERDICT_TYPES))
+    return (
+        f"judged {found.total()} change(s): {found['change-justified']} justified, "
+        f"{found['change-unexplained']} unexplained (questions for later)"
+    )
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -114,7 +133,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     url = config.db_url(args.db)
     with instance_lock(url), Notifier.from_env(unset=True) as notifier:
         status = service.StatusWriter(roots, status_path(url))
-        scheduler = downtime.Scheduler(idle_after=settings.watch.idle_seconds)
+        # The after-save jobs (justification) run once no save has come for a quiet period.
+        scheduler = downtime.Scheduler(idle_after=settings.watch.idle_seconds, settle=quiet)
         store = Store.open(url)
         processors = Store.open(url)  # the scheduler's thread has a store of its own
         scheduler.after_save("justify", lambda: justify(processors))
@@ -252,19 +272,34 @@ def cmd_events(args: argparse.Namespace) -> int:
     """The log in order."""
     store = _open_store(args)
     try:
-        for event in store.events(session=args.session):
-            if args.json:
+        if args.json:
+            for event in store.events(session=args.session):
                 print(json.dumps(event.to_json(), allow_nan=False, ensure_ascii=False))
-            else:
-                print(_event_line(event))
+            return 0
+        verdicts = {e.payload["refers_to"]: e for e in store.events(session=args.session, types=VERDICT_TYPES)}
+        for event in store.events(session=args.session):
+            if event.type in VERDICT_TYPES:
+                continue  # shown beside the change it refers to
+            print(_event_line(event))
+            if event.type in JUDGED_TYPES:
+                print(_verdict_line(verdicts.get(event.position)))
     finally:
         store.close()
     return 0
 
 
-def _event_line(event: LoggedEvent) -> str:
-    from daemon.events import CHANGE_TYPES
+def _verdict_line(verdict: LoggedEvent | None, indent: int = 8) -> str:
+    """What justification made of a change, for the line under it."""
+    if verdict is None:
+        said = "not judged yet"
+    elif verdict.type == "change-unexplained":
+        said = "unexplained: a question for the engineer, later"
+    else:
+        said = f"justified ({verdict.payload['rule']}): {verdict.payload['reason']}"
+    return " " * indent + said
 
+
+def _event_line(event: LoggedEvent) -> str:
     head = f"{event.position:>6}  {event.at:%Y-%m-%d %H:%M}  {event.user:<10} {event.session} v{event.version or '-'}"
     if event.type in CHANGE_TYPES:
         return f"{head}  {Change.from_payload(event.type, event.payload).describe()}"
@@ -302,7 +337,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Simulate an engineer's archive, ingest it into a throw-away database, show what was seen."""
-    from daemon.events import CHANGE_TYPES
     from daemon.ingest import ingest
     from daemon.simulator import simulate_archive
     from daemon.store import Store, sqlite_url
@@ -318,7 +352,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         report = ingest([Path(tmp) / "archive"], store, "demo-engineer", jobs=1)
         print(f"Ingested into a throw-away database: {report.summary()}")
         justify(store, extract_to=Path(tmp) / "audio")
-        verdicts = {e.payload["refers_to"]: e for e in store.events(types=("change-justified", "change-unexplained"))}
+        verdicts = {e.payload["refers_to"]: e for e in store.events(types=VERDICT_TYPES)}
         print("Each change judged against the audio: justified with a reason, or kept as a question.\n")
         found = meant = 0
         for save in saves:
@@ -327,11 +361,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"{save.song} v{save.version}:")
             for event in this:
                 print(f"  {Change.from_payload(event.type, event.payload).describe()}")
-                verdict = verdicts.get(event.position)
-                if verdict is not None and verdict.type == "change-justified":
-                    print(f"    justified ({verdict.payload['rule']}): {verdict.payload['reason']}")
-                elif verdict is not None:
-                    print("    unexplained: a question for the engineer, later")
+                if event.type in JUDGED_TYPES:
+                    print(_verdict_line(verdicts.get(event.position), indent=4))
             for intent in save.intents:
                 meant += 1
                 hit = any(

@@ -91,3 +91,7 @@ EVENT_TYPES: dict[str, EventType] = {
 
 # The types the differ produces: the ones whose events carry a change.
 CHANGE_TYPES = frozenset(name for name, event in EVENT_TYPES.items() if event.fields == _CHANGE_FIELDS)
+# The changes justification judges: all but the first save's summary, which no engineer made.
+JUDGED_TYPES = CHANGE_TYPES - {"session-started"}
+# The justification processor's verdicts: exactly one per judged change (the latest counts).
+VERDICT_TYPES = ("change-justified", "change-unexplained")

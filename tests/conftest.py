@@ -21,6 +21,15 @@ CORPUS = SHARED / "corpus"
 SCHEMA = SHARED / "specs" / "dawproject" / "Project.xsd"
 
 
+@pytest.fixture(autouse=True)
+def _own_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's config or writes into their data or log folders: each test gets
+    empty ones of its own (a test that sets these itself overrides them)."""
+    base = tmp_path_factory.mktemp("tapeop-home")
+    for name in ("CONFIG", "DATA", "LOG"):
+        monkeypatch.setenv(f"TAPEOP_{name}_DIR", str(base / name.lower()))
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():

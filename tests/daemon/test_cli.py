@@ -43,3 +43,37 @@ def test_an_unreadable_file_is_one_error_line_with_a_hint_and_exit_1(
 def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="cannot be opened"):
         main(["--verbose", "diff", str(tmp_path / "a.dawproject"), str(tmp_path / "b.dawproject")])
+
+
+def test_when_ingest_returns_every_change_has_one_verdict_and_events_shows_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from daemon.events import JUDGED_TYPES, VERDICT_TYPES
+    from daemon.store import Store, sqlite_url
+
+    simulate_archive(tmp_path / "a", songs=2, saves=4, seed=0, seconds=8.0)
+    db = tmp_path / "t.db"
+    assert main(["ingest", str(tmp_path / "a"), "--db", str(db), "--jobs", "1", "--user", "greg"]) == 0
+    summary = capsys.readouterr().out
+    store = Store.open(sqlite_url(db))
+    changes = [e for e in store.events() if e.type in JUDGED_TYPES]
+    verdicts = [e for e in store.events() if e.type in VERDICT_TYPES]
+    store.close()
+    assert changes and sorted(v.payload["refers_to"] for v in verdicts) == [c.position for c in changes]
+    justified = sum(v.type == "change-justified" for v in verdicts)
+    assert 0 < justified < len(verdicts)  # the simulated engineer makes objective moves and moves by taste
+    assert f"judged {len(changes)} change(s): {justified} justified" in summary
+    # A second ingest of the same archive adds nothing and judges nothing twice.
+    assert main(["ingest", str(tmp_path / "a"), "--db", str(db), "--jobs", "1", "--user", "greg"]) == 0
+    assert "judged 0 change(s)" in capsys.readouterr().out
+
+    assert main(["events", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    shown = [lines[i + 1].strip() for i in range(len(lines) - 1) if lines[i + 1].startswith(" " * 8)]
+    assert len(shown) == len(changes)  # one line under each change, and the verdicts not listed again
+    assert (
+        len(lines) == len(shown) + len(changes) + sum(" saved " in line for line in lines) + 2
+    )  # + session-started x2
+    assert sum(s.startswith("justified (") for s in shown) == justified
+    assert sum(s.startswith("unexplained") for s in shown) == len(changes) - justified
+    assert any("LUFS" in s or "Hz" in s for s in shown if s.startswith("justified"))  # the reasons quote numbers

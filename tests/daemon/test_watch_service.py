@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from daemon.events import JUDGED_TYPES, VERDICT_TYPES
 from daemon.simulator import simulate_archive
 from daemon.store import Store, sqlite_url
 from daemon.watch import status_path
@@ -156,6 +157,45 @@ def test_under_systemd_watch_says_ready_and_keeps_pinging_the_watchdog(tmp_path:
             seen += sock.recv(4096).decode().splitlines()
     finally:
         sock.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_seconds_after_a_live_save_settles_every_change_has_exactly_one_verdict(tmp_path: Path) -> None:
+    root = tmp_path / "sessions"
+    root.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TAPEOP_DATA_DIR": str(tmp_path / "data")}
+    db = tmp_path / "t.db"
+    log = tmp_path / "watch.err"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "watch", str(root), "--db", str(db), "--quiet", "0.5"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        wait_for(lambda: b"watching" in log.read_bytes() or proc.poll() is not None)
+        assert proc.poll() is None, log.read_text()
+        simulate_archive(root, songs=1, saves=4, seed=0, seconds=8.0)  # real stems embedded in each save
+        store = Store.open(sqlite_url(db))
+
+        def judged() -> bool:
+            events = list(store.events())
+            changes = [e.position for e in events if e.type in JUDGED_TYPES]
+            saves = sum(e.type == "session-saved" for e in events)
+            refers = sorted(e.payload["refers_to"] for e in events if e.type in VERDICT_TYPES)
+            return saves == 4 and refers == changes
+
+        wait_for(judged, timeout=30)  # the quiet period, the scheduler's settling (the same), the judging
+        time.sleep(1.5)  # and nothing is judged twice afterwards
+        assert judged()
+        assert any(e.type == "change-justified" for e in store.events())
+        store.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 import soundfile as sf
 
+from daemon import config
 from daemon.formats.dawproject_writer import write_dawproject
 from daemon.ingest import ingest
-from daemon.model import Channel, Clip, Device, Session, Track, canonical_params
+from daemon.model import AutomationLane, Channel, Clip, Device, Session, Track, canonical_params
 from daemon.simulator import simulate_archive
 from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
-from profiles.justify import SaveChanges
+from profiles.justify import SaveChanges, together
 from profiles.justify.audio import TrackAudio
-from profiles.justify.processor import PROCESSOR, justify
-from profiles.justify.rules import clip_prevention, dynamics, masking, non_musical, resonance, sibilance, tempo
+from profiles.justify.processor import PROCESSOR, justify, verdicts
+from profiles.justify.rules import (
+    clip_prevention,
+    dynamics,
+    gain_staging,
+    masking,
+    non_musical,
+    resonance,
+    sibilance,
+    tempo,
+)
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
@@ -446,3 +457,383 @@ def test_a_trim_of_the_count_in_is_non_musical_and_its_near_misses(
     assert (verdict is not None) == justified
     if verdict is not None:
         assert "count-in" in verdict.reason and float(verdict.evidence["music_share"]) <= 0.05
+
+
+def with_eq(session: Session, track: str, **bands: float | str) -> Session:
+    """`session` with an EQ device on `track` holding `bands` (standard terms without `eq.`)."""
+    eq = Device(
+        kind="eq", name="EQ", params=canonical_params({f"eq.{k.replace('_', '.', 1)}": v for k, v in bands.items()})
+    )
+    tracks = tuple(replace(t, devices=(eq,)) if t.name == track else t for t in session.tracks)
+    return replace(session, tracks=tracks)
+
+
+def eq_move(session: str, track: str, parameter: str, before: float, after: float, position: int = 9) -> LoggedEvent:
+    payload = {"track": track, "device": "EQ", "parameter": parameter, "before": before, "after": after}
+    return LoggedEvent(position, "parameter-changed", session, 2, "greg", T0, payload)
+
+
+@pytest.mark.parametrize(
+    ("vox_plays", "freq", "justified"),
+    [
+        (True, 2150.0, True),  # the guitar cut where the vocal sings
+        (False, 2150.0, False),  # the same cut while the vocal is silent
+        (True, 400.0, False),  # a cut where the vocal has no energy
+    ],
+)
+def test_an_eq_cut_is_masking_only_where_the_other_track_plays_in_that_band(
+    tmp_path,  # noqa: ANN001
+    vox_plays: bool,
+    freq: float,
+    justified: bool,
+) -> None:
+    path, plain = two_tracks(tmp_path, vox_plays)
+    bell = {"band1_type": "bell", "band1_freq_hz": freq, "band1_q": 4.0}
+    before, after = with_eq(plain, "Gtr", **bell, band1_gain_db=0.0), with_eq(plain, "Gtr", **bell, band1_gain_db=-6.0)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    move = eq_move("Duo", "Gtr", "eq.band1.gain_db", 0.0, -6.0)
+    save = SaveChanges("Duo", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = masking.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert verdict.evidence["other_track"] == "Vox" and verdict.evidence["masker"] == "Gtr"
+        assert float(verdict.evidence["masking_after"]) < float(verdict.evidence["masking_before"]) - 0.05
+        assert "6.0 dB cut at 2150 Hz (Q 4) on Gtr makes room for Vox" in verdict.reason
+
+
+def make_up_save(tmp_path, cut_hz: float, fader_up_db: float, q: float = 4.0):  # noqa: ANN001, ANN201
+    """The guitar and vocal duo, a -6 dB cut at `cut_hz` on the guitar and its fader raised by
+    `fader_up_db` in the same save."""
+    path, plain = two_tracks(tmp_path, vox_plays=True)
+    bell = {"band1_type": "bell", "band1_freq_hz": cut_hz, "band1_q": q}
+    before = with_eq(plain, "Gtr", **bell, band1_gain_db=0.0)
+    after = with_eq(plain, "Gtr", **bell, band1_gain_db=-6.0)
+    gtr = after.track("Gtr")
+    after = replace(after, tracks=(replace(gtr, channel=Channel(volume_db=fader_up_db)), after.track("Vox")))
+    cut = eq_move("Duo", "Gtr", "eq.band1.gain_db", 0.0, -6.0, position=9)
+    payload = {"track": "Gtr", "parameter": "volume_db", "before": 0.0, "after": fader_up_db}
+    fader = LoggedEvent(10, "parameter-changed", "Duo", 2, "greg", T0, payload)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    audio = TrackAudio(store, path, tmp_path / "audio")
+    return SaveChanges("Duo", 2, "greg", (cut, fader), before, after, audio)
+
+
+def test_a_make_up_gain_is_judged_together_with_the_cut_it_makes_up_for(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "probe").mkdir()
+    taken = together.find(make_up_save(tmp_path / "probe", 2150.0, 4.0))[0].taken_db
+    assert taken == pytest.approx(4.0, abs=1.0)  # the 2150 Hz tone carries most of the guitar's weighted level
+    save = make_up_save(tmp_path, 2150.0, round(taken, 1))
+    (cut, cut_verdict), (fader, fader_verdict) = verdicts(save)
+    # the pure 2150 Hz tone is a ring as much as a masker: the most confident rule leads
+    assert cut_verdict is not None and cut_verdict.rule in ("masking", "resonance")
+    assert fader_verdict is not None and fader_verdict.rule == cut_verdict.rule
+    assert fader_verdict.confidence == cut_verdict.confidence
+    assert (
+        f"You raised Gtr's fader by {round(taken, 1):.1f} dB to make up the level your EQ cut took"
+        in fader_verdict.reason
+    )
+    assert float(fader_verdict.evidence["taken_db"]) == pytest.approx(taken, abs=0.01)
+    # the masking rule weighs the make-up in: alone the cut makes room for the vocal; with the make-up
+    # giving back 4 of its 6 dB there, too little for a cut
+    alone = masking.judge(cut, replace(save, makeup_db={}))
+    assert alone is not None and alone.rule == "masking" and "make-up" not in alone.reason
+    assert masking.judge(cut, replace(save, makeup_db={"Gtr": round(taken, 1)})) is None
+
+
+@pytest.mark.parametrize(
+    ("cut_hz", "q", "fader_up_db"),
+    [
+        (2150.0, 4.0, 8.0),  # twice what the cut took: no make-up, a move of its own (and no rule's)
+        (400.0, 1.0, None),  # it makes up a wide cut where the vocal has nothing, which no rule justifies
+    ],
+)
+def test_a_gain_that_does_not_make_up_a_justified_cut_is_not_justified_with_it(
+    tmp_path,  # noqa: ANN001
+    cut_hz: float,
+    q: float,
+    fader_up_db: float | None,
+) -> None:
+    if fader_up_db is None:  # exactly what the cut took
+        (tmp_path / "probe").mkdir()
+        fader_up_db = round(together.find(make_up_save(tmp_path / "probe", cut_hz, 1.0, q))[0].taken_db, 1)
+    save = make_up_save(tmp_path, cut_hz, fader_up_db, q)
+    groups = together.find(save)
+    assert bool(groups) == (cut_hz == 400.0)
+    (_, cut_verdict), (_, fader_verdict) = verdicts(save)
+    assert (cut_verdict is not None) == (cut_hz == 2150.0)
+    assert fader_verdict is None
+
+
+def test_a_compressor_make_up_takes_the_dynamics_verdict_of_the_compressor(tmp_path) -> None:  # noqa: ANN001
+    path, before, after = dynamic_pair(tmp_path, -22.0)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    probe = SaveChanges("Dyn", 2, "greg", (), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    old = dynamics.setting(before, "Vox", "Comp")
+    new = dynamics.setting(after, "Vox", "Comp")
+    assert old is not None and new is not None
+    loud_before, loud_after = dynamics.compressed(probe, "Vox", old), dynamics.compressed(probe, "Vox", new)
+    assert loud_before is not None and loud_after is not None
+    taken = round(float(loud_before.integrated_lufs or 0.0) - float(loud_after.integrated_lufs or 0.0), 1)
+    assert taken > 1.0
+    comp = after.track("Vox").devices[0]
+    made_up = replace(comp, params=canonical_params({**comp.param_dict, "comp.makeup_db": taken}))
+    after = replace(after, tracks=(replace(after.track("Vox"), devices=(made_up,)), after.track("Pad")))
+    ratio = LoggedEvent(
+        9, "parameter-changed", "Dyn", 2, "greg", T0,
+        {"track": "Vox", "device": "Comp", "parameter": "comp.ratio", "before": 1.0, "after": 6.0},
+    )  # fmt: skip
+    makeup = LoggedEvent(
+        10, "parameter-changed", "Dyn", 2, "greg", T0,
+        {"track": "Vox", "device": "Comp", "parameter": "comp.makeup_db", "before": 0.0, "after": taken},
+    )  # fmt: skip
+    save = SaveChanges("Dyn", 2, "greg", (ratio, makeup), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    (_, ratio_verdict), (_, makeup_verdict) = verdicts(save)
+    assert ratio_verdict is not None and ratio_verdict.rule == "dynamics"
+    assert makeup_verdict is not None and makeup_verdict.rule == "dynamics"
+    assert "comp.makeup_db of Vox's Comp" in makeup_verdict.reason and "compression took" in makeup_verdict.reason
+
+
+def tone(amplitude: float, freq: float = 1000.0, seconds: float = 6.0, fade_in_s: float = 0.0) -> bytes:
+    """A steady tone (a 1 kHz sine at amplitude a plays at about 20 log10(a) - 3 LUFS) over a
+    -100 dBFS noise floor, optionally faded in."""
+    rate = 48000
+    t = np.arange(int(rate * seconds)) / rate
+    x = amplitude * np.sin(2 * np.pi * freq * t) * np.minimum(1.0, t / fade_in_s if fade_in_s else 1.0)
+    x = x + np.random.default_rng(int(freq)).standard_normal(len(t)) * 1e-5
+    buffer = io.BytesIO()
+    sf.write(buffer, x.astype(np.float32), rate, format="WAV", subtype="PCM_24")
+    return buffer.getvalue()
+
+
+def mix(tmp_path, amplitudes: dict[str, float], faders: dict[str, float], clip_gains: dict[str, float] | None = None):  # noqa: ANN001, ANN201
+    """A session of steady tones, one track each (amplitude, fader, clip gain), written with its
+    audio embedded when `tmp_path` is given."""
+    media, tracks = {}, []
+    for i, (name, amplitude) in enumerate(amplitudes.items()):
+        media[f"audio/{name}.wav"] = tone(amplitude, 1000.0 + 250.0 * i)
+        clip = Clip(f"audio/{name}.wav", 0.0, 12.0, name, gain_db=(clip_gains or {}).get(name, 0.0))
+        channel = Channel(volume_db=faders.get(name, 0.0))
+        tracks.append(Track(name, role="audio", content_types=("audio",), clips=(clip,), channel=channel))
+    session = Session("Mix", tempo_bpm=120.0, tracks=tuple(tracks))
+    return None if tmp_path is None else write_dawproject(session, tmp_path / "Mix.dawproject", media=media), session
+
+
+def fader_move(track: str, before: float, after: float) -> LoggedEvent:
+    payload = {"track": track, "parameter": "volume_db", "before": before, "after": after}
+    return LoggedEvent(9, "parameter-changed", "Mix", 2, "greg", T0, payload)
+
+
+def clip_gain_move(track: str, before: float, after: float) -> LoggedEvent:
+    payload = {
+        "track": track,
+        "parameter": f"audio/{track}.wav",
+        "before": {"gain_db": before},
+        "after": {"gain_db": after},
+        "where": {"track": 0, "clip": 0},
+    }
+    return LoggedEvent(9, "clip-changed", "Mix", 2, "greg", T0, payload)
+
+
+@pytest.mark.parametrize(
+    ("after_db", "justified"),
+    [(-6.0, True), (-2.0, True), (3.0, False), (-0.3, False)],  # -14 LUFS dry: toward -20, away, a trim by ear
+)
+def test_a_clip_gain_move_toward_the_nominal_level_is_gain_staging(tmp_path, after_db: float, justified: bool) -> None:  # noqa: ANN001
+    path, before = mix(tmp_path, {"Gtr": 10 ** (-11 / 20)}, {})
+    _, after = mix(None, {"Gtr": 10 ** (-11 / 20)}, {}, {"Gtr": after_db})
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    move = clip_gain_move("Gtr", 0.0, after_db)
+    save = SaveChanges("Mix", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = gain_staging.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert float(verdict.evidence["level_before_lufs"]) == pytest.approx(-14.0, abs=0.5)
+        assert float(verdict.evidence["level_after_lufs"]) == pytest.approx(-14.0 + after_db, abs=0.5)
+        assert (
+            f"the gain of Gtr's clip from +0.0 to {after_db:+.1f} dB" in verdict.reason and "-20 LUFS" in verdict.reason
+        )
+
+
+@pytest.mark.parametrize(
+    ("others", "justified"),
+    [
+        ({"Keys": -14.0, "Pad": -15.0, "Bass": -13.0}, True),  # a session staged at -14: the guitar joins it
+        ({"Keys": -8.0, "Pad": -15.0, "Bass": -26.0}, False),  # tracks scattered over 18 dB state no level
+        ({"Keys": -14.0}, False),  # one track is no level to sit with
+    ],
+)
+def test_a_fader_move_toward_the_tracks_it_sits_with_is_gain_staging(
+    tmp_path,  # noqa: ANN001
+    others: dict[str, float],
+    justified: bool,
+) -> None:
+    amplitudes = {"Gtr": 10 ** (-17 / 20)} | {name: 10 ** ((lufs + 3.0) / 20) for name, lufs in others.items()}
+    path, before = mix(tmp_path, amplitudes, {"Gtr": 0.0})
+    _, after = mix(None, amplitudes, {"Gtr": 5.0})
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    move = fader_move("Gtr", 0.0, 5.0)  # -20 -> -15 LUFS: away from the nominal -20
+    save = SaveChanges("Mix", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = gain_staging.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert "tracks it sits with" in verdict.reason and float(verdict.evidence["peer_level_lufs"]) == pytest.approx(
+            -14.0, abs=0.7
+        )
+    # with the session's nominal level configured at -14 LUFS, the same move closes on the nominal
+    staged = gain_staging.judge(move, replace(save, nominal_lufs=-14.0, _memo={}))
+    assert staged is not None and "the session's -14 LUFS" in staged.reason
+
+
+def test_the_processor_takes_the_nominal_level_from_the_config_file(tmp_path) -> None:  # noqa: ANN001
+    amplitudes = {"Gtr": 10 ** (-17 / 20)}
+    path, first = mix(tmp_path, amplitudes, {"Gtr": 0.0})
+    _, second = mix(None, amplitudes, {"Gtr": 5.0})  # -20 -> -15 LUFS
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    for n, s in ((1, first), (2, second)):
+        info = SaveInfo("Mix", str(path), f"{n:064x}", 1000 + n, T0, T0 + timedelta(minutes=n), "greg")
+        assert not store.append_save(info, s).duplicate
+    justify(store, extract_to=tmp_path / "audio")
+    assert [e.type for e in store.events(types=("change-justified", "change-unexplained"))] == ["change-unexplained"]
+    folder = config.config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.toml").write_text("[justify]\nnominal_lufs = -15.0\n", encoding="utf-8")
+    justify(store, name="justify/test", extract_to=tmp_path / "audio")
+    (verdict,) = store.events(types=("change-justified",))
+    assert verdict.payload["rule"] == "gain-staging" and verdict.payload["evidence"]["nominal_lufs"] == -15.0
+    justify(store, name="justify/explicit", extract_to=tmp_path / "audio", nominal_lufs=-30.0)  # the argument wins
+    assert len(list(store.events(types=("change-unexplained",)))) == 2
+
+
+def compressed_track(tmp_path, fader_db: float, setting: dict[str, float] | None):  # noqa: ANN001, ANN201
+    """A guitar peaking at -0.5 dBFS (faded in over 200 ms, so that a 10 ms attack catches it),
+    with a compressor of `setting` (none when None) and its fader at `fader_db`."""
+    devices = () if setting is None else (Device(kind="compressor", name="Comp", params=canonical_params(setting)),)  # type: ignore[arg-type]
+    clip = Clip("audio/Gtr.wav", 0.0, 8.0, "Gtr")
+    track = Track(
+        "Gtr",
+        role="audio",
+        content_types=("audio",),
+        clips=(clip,),
+        devices=devices,
+        channel=Channel(volume_db=fader_db),
+    )
+    session = Session("Loud", tempo_bpm=120.0, tracks=(track,))
+    media = {"audio/Gtr.wav": tone(10 ** (-0.5 / 20), 220.0, seconds=4.0, fade_in_s=0.2)}
+    return write_dawproject(session, tmp_path / "Loud.dawproject", media=media), session
+
+
+OFF = {"comp.threshold_db": 0.0, "comp.ratio": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("setting", "fader_db", "justified"),
+    [
+        ({"comp.threshold_db": -10.0, "comp.ratio": 4.0}, 0.0, True),  # about 7 dB off a -0.5 dBTP peak
+        ({"comp.threshold_db": -1.2, "comp.ratio": 2.0}, 0.0, False),  # 0.35 dB off: still over the ceiling
+        ({"comp.threshold_db": -10.0, "comp.ratio": 4.0, "comp.makeup_db": 7.0}, 0.0, False),  # made up past it
+        ({"comp.threshold_db": -10.0, "comp.ratio": 4.0}, -6.0, False),  # it was under the ceiling already
+    ],
+)
+def test_a_compressor_that_holds_the_peak_under_the_ceiling_is_clip_prevention(
+    tmp_path,  # noqa: ANN001
+    setting: dict[str, float],
+    fader_db: float,
+    justified: bool,
+) -> None:
+    path, before = compressed_track(tmp_path, fader_db, OFF)
+    _, after = compressed_track(tmp_path, fader_db, setting)
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    payload = {"track": "Gtr", "device": "Comp", "parameter": "comp.threshold_db", "before": 0.0, "after": -10.0}
+    move = LoggedEvent(9, "parameter-changed", "Loud", 2, "greg", T0, payload)
+    save = SaveChanges("Loud", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = clip_prevention.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert float(verdict.evidence["true_peak_before_dbtp"]) == pytest.approx(-0.5, abs=0.3)
+        assert float(verdict.evidence["true_peak_after_dbtp"]) == pytest.approx(-7.6, abs=1.0)
+        assert "compressor change on Gtr (4:1 from -10 dB)" in verdict.reason and "dBTP" in verdict.reason
+
+
+@pytest.mark.parametrize(("after_db", "justified"), [(-2.0, True), (-0.3, False), (1.0, False)])
+def test_a_clip_gain_cut_under_the_ceiling_is_clip_prevention(tmp_path, after_db: float, justified: bool) -> None:  # noqa: ANN001
+    path, before = compressed_track(tmp_path, 0.0, None)
+    clip = replace(before.tracks[0].clips[0], gain_db=after_db)
+    after = replace(before, tracks=(replace(before.tracks[0], clips=(clip,)),))
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    move = clip_gain_move("Gtr", 0.0, after_db)
+    save = SaveChanges("Loud", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = clip_prevention.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert float(verdict.evidence["true_peak_after_dbtp"]) == pytest.approx(-2.5, abs=0.3)
+        assert "clip gain from +0.0 to -2.0 dB" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("target", "before_points", "after_points", "count_in", "justified"),
+    [
+        ("mute", None, [[0.0, 1.0], [3.6, 0.0]], True, True),  # muted over the count-in (0-1.8 s)
+        ("volume_db", None, [[0.0, -40.0], [3.6, -40.0], [3.7, 0.0]], True, True),  # ridden down over it
+        ("mute", [[0.0, 0.0]], [[0.0, 0.0], [6.0, 1.0], [10.0, 0.0]], True, False),  # muted over the singing
+        ("mute", None, [[0.0, 1.0], [3.6, 0.0]], False, False),  # muting silence takes nothing out
+        ("volume_db", None, [[0.0, -4.0], [3.6, -4.0], [3.7, 0.0]], True, False),  # 4 dB down is no mute
+    ],
+)
+def test_mute_automation_over_the_count_in_is_non_musical_and_its_near_misses(
+    tmp_path,  # noqa: ANN001
+    target: str,
+    before_points: list[list[float]] | None,
+    after_points: list[list[float]],
+    count_in: bool,
+    justified: bool,
+) -> None:
+    clip = Clip("audio/Vox.wav", 0.0, 16.0, "Vox")
+
+    def take(points: list[list[float]] | None) -> Session:
+        hold = "hold" if target == "mute" else "linear"
+        lanes = () if points is None else (AutomationLane(target, None, tuple((t, v) for t, v in points), hold),)
+        track = Track("Vox", role="audio", content_types=("audio",), clips=(clip,), automation=lanes)
+        return Session("Take", tempo_bpm=120.0, tracks=(track,))
+
+    before, after = take(before_points), take(after_points)
+    path = write_dawproject(after, tmp_path / "Take.dawproject", media={"audio/Vox.wav": take_with_count_in(count_in)})
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    payload = {
+        "track": "Vox",
+        "parameter": target,
+        "before": before_points,
+        "after": after_points,
+        "where": {"track": 0, "interpolation": "hold" if target == "mute" else "linear"},
+    }
+    move = LoggedEvent(9, "automation-changed", "Take", 2, "greg", T0, payload)
+    save = SaveChanges("Take", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = non_musical.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert "count-in" in verdict.reason and float(verdict.evidence["music_share"]) <= 0.05
+        assert float(verdict.evidence["removed_s"]) == pytest.approx(1.8, abs=0.2)
+        assert verdict.reason.startswith("You muted Vox over 0.0-1.8 s" if target == "mute" else "You automated")
+
+
+@pytest.mark.parametrize(("count_in", "justified"), [(True, True), (False, False)])
+def test_a_clip_of_chatter_removed_is_non_musical(tmp_path, count_in: bool, justified: bool) -> None:  # noqa: ANN001
+    chatter = Clip("audio/Vox.wav", 0.0, 3.6, "Vox")  # the first 1.8 s of the take: count-in only
+    singing = Clip("audio/Vox.wav", 4.0, 12.0, "Vox", play_start=4.0)
+    before = Session(
+        "Take",
+        tempo_bpm=120.0,
+        tracks=(Track("Vox", role="audio", content_types=("audio",), clips=(chatter, singing)),),
+    )
+    after = Session(
+        "Take", tempo_bpm=120.0, tracks=(Track("Vox", role="audio", content_types=("audio",), clips=(singing,)),)
+    )
+    path = write_dawproject(before, tmp_path / "Take.dawproject", media={"audio/Vox.wav": take_with_count_in(count_in)})
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    payload = {"track": "Vox", "parameter": "audio/Vox.wav", "before": {"position": 0.0, "duration": 3.6}, "after": None,
+               "where": {"track": 0, "clip": 0}}  # fmt: skip
+    move = LoggedEvent(9, "clip-removed", "Take", 2, "greg", T0, payload)
+    save = SaveChanges("Take", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    verdict = non_musical.judge(move, save)
+    assert (verdict is not None) == justified
+    if verdict is not None:
+        assert verdict.reason.startswith("You removed Vox's clip over 0.0-1.8 s")
