@@ -7,8 +7,9 @@ spectrum is smooth removes nothing that stands out: that is shaping by ear.
 
 Thresholds: a bell band cutting (gain under 0 dB) with Q at least MIN_Q (4, about a third of an
 octave wide: narrower than tone shaping); the long-term spectrum (analyzers, 0.68 s frames, Hann,
-averaged over the whole track) holds, within the cut's bandwidth (f0 / Q either side, at least a
-semitone), a peak at least MIN_PROMINENCE_DB (6 dB) above the median of the spectrum within a
+averaged over the whole track) holds, within the cut's bandwidth (f0 / Q wide, so f0 / 2Q either
+side, and at least a semitone either side: where the cut takes out 3 dB or more of its depth), a
+peak at least MIN_PROMINENCE_DB (6 dB) above the median of the spectrum within a
 third of an octave of it. Confidence from 0.6 at 6 dB to 1.0 at 18 dB of prominence.
 """
 
@@ -37,7 +38,7 @@ def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     if measured is None:
         return None
     f, p = measured.freqs_hz, measured.power
-    half = max(freq / q, freq * (2 ** (1 / 12) - 1))
+    half = max(freq / (2.0 * q), freq * (2 ** (1 / 12) - 1))
     inside = (f >= freq - half) & (f <= freq + half)
     around = (f >= freq * 2 ** (-1 / 3)) & (f <= freq * 2 ** (1 / 3))
     if not inside.any() or around.sum() < 5:
