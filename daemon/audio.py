@@ -19,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from analyzers.analysis import AudioAnalysis, analyze_file
 from analyzers.audio import AudioError
@@ -53,11 +54,18 @@ class AnalysisCache:
 
     def put(self, key: str, data: bytes, kind: str = ANALYSIS_KIND) -> None:
         """Stores an analysis; another process having stored the same one first is fine."""
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(self._table.insert().values(key=key, kind=kind, created_at=datetime.now(UTC), data=data))
-        except IntegrityError:
-            pass
+        self.put_many([(key, kind, data)])
+
+    def put_many(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
+        """Stores analyses (key, kind, data) in one transaction (one sync to disk, not one per
+        row); those another process stored first are left as they are."""
+        if not rows:
+            return
+        insert = postgresql_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        now = datetime.now(UTC)
+        values = [{"key": key, "kind": kind, "created_at": now, "data": data} for key, kind, data in rows]
+        with self._engine.begin() as conn:
+            conn.execute(insert(self._table).on_conflict_do_nothing(), values)
 
 
 @dataclass(frozen=True)

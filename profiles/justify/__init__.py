@@ -23,7 +23,7 @@ from daemon.store import LoggedEvent
 
 if TYPE_CHECKING:
     from analyzers.analysis import AudioAnalysis
-    from analyzers.dynamics import StepPeaks
+    from analyzers.dynamics import CompressorEffect
     from analyzers.masking import BandFrames
     from profiles.justify.audio import TrackAudio
 
@@ -94,12 +94,14 @@ class SaveChanges:
                 return {key.removeprefix(prefix): value for key, value in found.params if key.startswith(prefix)}
         return {}
 
-    def step_peaks(self, track: str) -> StepPeaks | None:
-        """The peak of every millisecond of a track's dry signal (None when it cannot be read)."""
+    def compressor_effect(self, track: str, setting: Mapping[str, float]) -> CompressorEffect | None:
+        """What a compressor setting (comp.* terms, defaults filled in) does to a track's dry
+        signal (None when its audio cannot be read), once per save and setting."""
         if self.audio is None:
             return None
         audio = self.audio
-        return self.memo(("step-peaks", track), lambda: audio.step_peaks(self.after, track))
+        key = ("compressor-effect", track, tuple(sorted(setting.items())))
+        return self.memo(key, lambda: audio.compressor_effect(self.after, track, setting))
 
     def frames(self, track: str) -> BandFrames | None:
         """A track's band energies over time, for masking (None when its audio cannot be read)."""

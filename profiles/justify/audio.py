@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -21,7 +21,7 @@ from typing import TypeVar
 from analyzers.analysis import AudioAnalysis, analyze
 from analyzers.audio import AudioError
 from analyzers.dry import ClipPlacement, DrySignal
-from analyzers.dynamics import StepPeaks, step_peaks
+from analyzers.dynamics import CompressorEffect, StepPeaks, compressor_effect, step_peaks
 from analyzers.masking import BandFrames, band_frames
 from daemon import config
 from daemon.audio import AnalysisCache, SessionAudio, dry_signal
@@ -30,8 +30,10 @@ from daemon.model import Session
 from daemon.store import Store
 
 KIND = "track-dry/1"
-FRAMES_KIND = "track-band-frames/1"
+FRAMES_KIND = "track-band-frames/2"  # /2: energies stored as float32
 PEAKS_KIND = "track-step-peaks/1"
+EFFECT_KIND = "compressor-effect/1"
+_COMPRESSOR_TERMS = ("threshold_db", "ratio", "knee_db", "attack_ms", "release_ms")
 _Cached = TypeVar("_Cached", BandFrames, StepPeaks)
 
 
@@ -46,6 +48,8 @@ class TrackAudio:
     _done: dict[str, AudioAnalysis] = field(default_factory=dict)
     _frames: dict[str, BandFrames] = field(default_factory=dict)
     _peaks: dict[str, StepPeaks] = field(default_factory=dict)
+    _signals: dict[tuple[int, str], tuple[Session, DrySignal | None]] = field(default_factory=dict)
+    _pending: dict[tuple[str, str], bytes] = field(default_factory=dict)  # measured, not yet in the store
     _located: SessionAudio | None = None  # one per file: each referenced audio file is located (and streamed out) once
 
     def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
@@ -71,6 +75,35 @@ class TrackAudio:
         sees: the gain reduction of any setting follows from it), or None."""
         return self._derived(session, track, PEAKS_KIND, step_peaks, StepPeaks.from_bytes, self._peaks)
 
+    def compressor_effect(self, session: Session, track: str, setting: Mapping[str, float]) -> CompressorEffect | None:
+        """What a compressor `setting` (its comp.* terms: threshold_db, ratio, knee_db, attack_ms,
+        release_ms) does to `track`'s dry signal, through the cache (keyed by the audio and the
+        setting: a setting judged once on this audio is not computed again), or None."""
+        signal = self._signal(session, track)
+        if signal is None:
+            return None
+        terms = {term: float(setting[f"comp.{term}"]) for term in _COMPRESSOR_TERMS}
+        key = hashlib.sha256(json.dumps([self._key(signal.clips), terms], sort_keys=True).encode()).hexdigest()
+        data = self._cached(key, EFFECT_KIND)
+        if data is not None:
+            return CompressorEffect.from_bytes(data)
+        peaks = self.step_peaks(session, track)
+        if peaks is None:
+            return None
+        effect = compressor_effect(peaks, **terms)
+        self._pending[(key, EFFECT_KIND)] = effect.to_bytes()
+        return effect
+
+    def flush(self) -> None:
+        """Write the measurements made since the last flush to the store's cache, in one
+        transaction (the processor flushes before it appends each batch's verdicts)."""
+        AnalysisCache(self.store).put_many([(key, kind, data) for (key, kind), data in self._pending.items()])
+        self._pending.clear()
+
+    def _cached(self, key: str, kind: str) -> bytes | None:
+        found = self._pending.get((key, kind))
+        return found if found is not None else AnalysisCache(self.store).get(key, kind)
+
     def _derived(
         self,
         session: Session,
@@ -86,8 +119,7 @@ class TrackAudio:
             return None
         key = self._key(signal.clips)
         if key not in kept:
-            cache = AnalysisCache(self.store)
-            data = cache.get(key, kind)
+            data = self._cached(key, kind)
             if data is not None:
                 kept[key] = decode(data)
             else:
@@ -95,10 +127,20 @@ class TrackAudio:
                     kept[key] = found = compute(signal)
                 except AudioError:
                     return None
-                cache.put(key, found.to_bytes(), kind)
+                self._pending[(key, kind)] = found.to_bytes()
         return kept[key]
 
     def _signal(self, session: Session, track: str) -> DrySignal | None:
+        """A track's dry signal in `session`, located once per session and track (the session is
+        kept with it, so its id is not reused while the entry lives)."""
+        key = (id(session), track)
+        if key not in self._signals:
+            self._signals[key] = (session, self._locate(session, track))
+            if len(self._signals) > 4096:  # a long run over many saves: keep the newest
+                del self._signals[next(iter(self._signals))]
+        return self._signals[key][1]
+
+    def _locate(self, session: Session, track: str) -> DrySignal | None:
         if self.session_file is None or not self.session_file.is_file():
             return None
         try:
@@ -118,12 +160,11 @@ class TrackAudio:
         return hashlib.sha256(json.dumps(placed).encode()).hexdigest()
 
     def _measure(self, key: str, signal: DrySignal) -> AudioAnalysis:
-        cache = AnalysisCache(self.store)
-        data = cache.get(key, KIND)
+        data = self._cached(key, KIND)
         if data is not None:
             return AudioAnalysis.from_bytes(data)
         result = analyze(signal)
-        cache.put(key, result.to_bytes(), KIND)
+        self._pending[(key, KIND)] = result.to_bytes()
         return result
 
 

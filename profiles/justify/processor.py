@@ -77,8 +77,11 @@ def justify(
         events = _whole_saves(store, start)
         if not events:
             return appended
-        saves = _saves(store, events, extract_to, nominal)
-        derived = [event for save in saves for event in _judged(save, rules)]
+        derived: list[DerivedEvent] = []
+        for save in _saves(store, events, extract_to, nominal):
+            derived += _judged(save, rules)
+            if save.audio is not None:
+                save.audio.flush()  # what the save's judging measured, to the cache in one transaction
         positions = store.append_derived(name, start, events[-1].position, derived)
         appended += len(positions or ())
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from analyzers.audio import AudioError
+from analyzers.audio import ArraySource, AudioError
 from analyzers.dry import ClipPlacement, DrySignal
-from analyzers.dynamics import gain_reduction, static_curve_db
+from analyzers.dynamics import (
+    CompressorEffect,
+    StepPeaks,
+    compressor_effect,
+    gain_reduction,
+    static_curve_db,
+    step_peaks,
+)
 from analyzers.tempo import grid_fit, subdivisions_ms
 from tests.analyzers.signals import tone
 
@@ -32,6 +40,35 @@ def test_gain_reduction_of_a_steady_tone_settles_at_the_static_value() -> None:
     assert quiet.max_db == 0.0 and quiet.mean_active_db == 0.0
     with pytest.raises(ValueError, match="ratio"):
         gain_reduction(x, 48000, threshold_db=-18.0, ratio=0.5)
+
+
+def _reference_detector(wanted: list[float], attack: float, release: float) -> list[float]:
+    """The smooth branching detector written plainly (Giannoulis et al. 2012, eq. 17)."""
+    out, state = [], 0.0
+    for target in wanted:
+        coefficient = attack if target > state else release
+        state = coefficient * state + (1.0 - coefficient) * target
+        out.append(state)
+    return out
+
+
+def test_the_compiled_detector_and_the_streamed_peaks_give_the_plain_computation() -> None:
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(48000 * 3) * np.repeat(rng.uniform(0.01, 0.5, 30), 4800)).astype(np.float32)[None, :]
+    peaks = step_peaks(ArraySource(x, 48000))  # streamed in blocks that do not align with the 1 ms steps
+    by_hand = np.abs(x[0, : len(peaks.peaks_dbfs) * 48]).reshape(-1, 48).max(axis=1)
+    assert np.allclose(peaks.peaks_dbfs, np.maximum(20 * np.log10(by_hand), -120.0))
+    assert np.allclose(StepPeaks.from_bytes(peaks.to_bytes()).peaks_dbfs, peaks.peaks_dbfs, atol=0.07)
+    level = peaks.peaks_dbfs
+    wanted = level - static_curve_db(level, -20.0, 4.0, 6.0)
+    attack, release = math.exp(-1 / 5.0), math.exp(-1 / 80.0)
+    reduction = gain_reduction(x, 48000, threshold_db=-20.0, ratio=4.0, knee_db=6.0, attack_ms=5.0, release_ms=80.0)
+    assert np.allclose(reduction.reduction_db, _reference_detector(wanted.tolist(), attack, release), atol=1e-9)
+    effect = compressor_effect(peaks, -20.0, 4.0, 6.0, 5.0, 80.0)
+    gain = 10 ** (-reduction.reduction_db / 10)
+    assert np.allclose(effect.segment_gain, gain[: len(gain) // 100 * 100].reshape(-1, 100).mean(axis=1))
+    assert effect.peak_dbfs == pytest.approx(float((level - reduction.reduction_db).max()))
+    assert CompressorEffect.from_bytes(effect.to_bytes()).peak_dbfs == pytest.approx(effect.peak_dbfs)
 
 
 def test_tempo_grid() -> None:

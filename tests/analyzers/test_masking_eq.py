@@ -8,7 +8,7 @@ import pytest
 
 from analyzers.audio import ArraySource
 from analyzers.eq import EqBand, bands_from_terms
-from analyzers.masking import BARK_EDGES_HZ, band_frames, masking
+from analyzers.masking import BARK_EDGES_HZ, BandFrames, MaskingPair, band_frames, masking, masking_many
 from tests.analyzers.signals import tone
 
 RATE = 48000
@@ -97,3 +97,28 @@ def test_only_steps_where_both_play_count() -> None:
     silent = frames(np.zeros((1, RATE * 8), np.float32))
     nothing = masking(silent, vocal)
     assert nothing.index is None and nothing.both_playing == 0.0
+
+
+def test_many_pairs_at_once_read_as_each_pair_alone() -> None:
+    rng = np.random.default_rng(7)
+    frames = []
+    for _ in range(4):
+        energy = rng.random((300, 120)) * 10 ** rng.uniform(-3.0, 0.0)
+        energy[rng.random(300) < 0.3] *= 1e-12  # steps where the track is silent
+        frames.append(BandFrames(energy, 0.17))
+    pairs = [(frames[0], frames[1]), (frames[2], frames[3]), (frames[1], frames[0])]
+    pans = [(0.3, -0.2), (0.0, 0.0), (-1.0, 1.0)]
+    some = np.zeros(25, dtype=bool)
+    some[8:11] = True
+    for bands in (None, some):
+        for (masker, target), (mp, tp), many in zip(pairs, pans, masking_many(pairs, pans, bands), strict=True):
+            alone = MaskingPair(masker, target, bands).at(mp, tp)
+            assert alone.both_playing == many.both_playing
+            assert alone.index == pytest.approx(many.index, abs=1e-5)
+            assert [i is None for i in alone.band_index] == [i is None for i in many.band_index]
+            assert all(
+                abs(a - b) < 1e-5 for a, b in zip(alone.band_index, many.band_index, strict=True) if a is not None
+            )
+    assert masking(frames[0], frames[1], 0.3, -0.2).index == pytest.approx(
+        MaskingPair(frames[0], frames[1]).at(0.3, -0.2).index
+    )

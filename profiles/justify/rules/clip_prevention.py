@@ -117,6 +117,9 @@ def _compressor(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     if new is None or measured is None or not np.isfinite(measured.true_peak_dbtp):
         return None
     old = dynamics.setting(save.before, track, device)
+    output_before = 0.0 if old is None else sum(old.get(term, 0.0) for term in _OUTPUT_TERMS)
+    if measured.true_peak_dbtp + output_before + _fader(save.before, track) <= CEILING_DBTP:
+        return None  # under the ceiling before, whatever the compressor did: nothing to prevent
     peak_before = _compressed_peak(save, track, old, _fader(save.before, track))
     peak_after = _compressed_peak(save, track, new, _fader(save.after, track))
     if peak_before is None or peak_after is None or not peak_before > CEILING_DBTP >= peak_after:
@@ -135,20 +138,20 @@ def _compressor(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
 
 
 def _compressed_peak(save: SaveChanges, track: str, setting: dict[str, float] | None, fader: float) -> float | None:
-    """The track's true peak at the fader through a compressor setting (None: no compressor)."""
-    measured, peaks = save.measured(track), save.step_peaks(track)
-    if measured is None or peaks is None:
+    """The track's true peak at the fader through a compressor setting (None: no compressor):
+    its highest millisecond peak after the gain reduction, plus the dry signal's inter-sample
+    overshoot, the compressor's make-up and output gains and the fader."""
+    measured = save.measured(track)
+    if measured is None:
         return None
-    overshoot = max(0.0, measured.true_peak_dbtp - measured.sample_peak_dbfs)
     if setting is None:
         return measured.true_peak_dbtp + fader
-    found = dynamics.reduction(save, track, setting)
-    if found is None:
+    effect = save.compressor_effect(track, setting)
+    if effect is None:
         return None
-    count = min(len(peaks.peaks_dbfs), len(found.reduction_db))
+    overshoot = max(0.0, measured.true_peak_dbtp - measured.sample_peak_dbfs)
     output = sum(setting.get(term, 0.0) for term in _OUTPUT_TERMS)
-    compressed = peaks.peaks_dbfs[:count] - found.reduction_db[:count]
-    return float(compressed.max(initial=-np.inf)) + overshoot + output + fader
+    return effect.peak_dbfs + overshoot + output + fader
 
 
 def _fader(session: Session, track: str) -> float:

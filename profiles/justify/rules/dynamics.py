@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import statistics
 
-from analyzers.dynamics import GainReduction, peaks_gain_reduction
 from analyzers.loudness import Loudness
 from daemon.model import Session
 from daemon.store import LoggedEvent
@@ -78,42 +77,21 @@ def setting(session: Session, track: str, device: object) -> dict[str, float] | 
                 **DEFAULTS,
                 **{k: float(v) for k, v in found.params if k.startswith("comp.") and isinstance(v, int | float)},
             }
-            return values if "comp.threshold_db" in values and "comp.ratio" in values and found.enabled else None
+            if "comp.threshold_db" not in values or "comp.ratio" not in values or not found.enabled:
+                return None
+            return {**values, "comp.ratio": max(1.0, values["comp.ratio"])}  # under 1:1 is no compressor
     return None
-
-
-def reduction(save: SaveChanges, track: str, setting: dict[str, float]) -> GainReduction | None:
-    """The gain reduction of a compressor `setting` on a track's dry signal (from its
-    millisecond peaks, cached with its analysis), once per save and setting."""
-
-    def compute() -> GainReduction | None:
-        peaks = save.step_peaks(track)
-        if peaks is None:
-            return None
-        return peaks_gain_reduction(
-            peaks,
-            threshold_db=setting["comp.threshold_db"],
-            ratio=max(1.0, setting["comp.ratio"]),
-            knee_db=setting["comp.knee_db"],
-            attack_ms=setting["comp.attack_ms"],
-            release_ms=setting["comp.release_ms"],
-        )
-
-    return save.memo(("gain-reduction", track, tuple(sorted(setting.items()))), compute)
 
 
 def compressed(save: SaveChanges, track: str, setting: dict[str, float]) -> Loudness | None:
     """The track's loudness with the compressor's gain reduction taken off each 100 ms segment
     (make-up and output gains not included)."""
-    measured, found = save.measured(track), reduction(save, track, setting)
-    if measured is None or found is None:
+    measured, effect = save.measured(track), save.compressor_effect(track, setting)
+    if measured is None or effect is None:
         return None
     segments = measured.loudness.segments
-    steps = max(1, round(0.1 / found.step_s))
-    gain = 10.0 ** (-found.reduction_db / 10.0)
-    count = min(len(segments), len(gain) // steps)
-    per_segment = gain[: count * steps].reshape(count, steps).mean(axis=1)
-    return Loudness.of_segments(segments[:count] * per_segment)
+    count = min(len(segments), len(effect.segment_gain))
+    return Loudness.of_segments(segments[:count] * effect.segment_gain[:count])
 
 
 def _others(save: SaveChanges, track: str) -> float | None:

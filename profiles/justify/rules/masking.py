@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from analyzers.eq import EqBand, bands_from_terms
-from analyzers.masking import BARK_EDGES_HZ, BandFrames, Masking, masking
+from analyzers.masking import BARK_EDGES_HZ, BandFrames, Masking, MaskingPair, masking_many
 from daemon.model import Session
 from daemon.store import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
@@ -76,18 +76,28 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     mine = equalized(save, track)
     if mine is None:
         return None
-    best: tuple[float, str, float, float] | None = None
+    # Where the two tracks mask each other now, in both directions, with this track at its old pan.
+    # A pan move can lower an index by at most all of it, so only the pairs whose index now is
+    # above MIN_REDUCTION and above the best reduction found so far are weighed at the new pan,
+    # the most masked first (the same answer as weighing them all, for less).
+    weighed = []
     for other, theirs in _others(save, track):
         pan = _pan_of(save.after, other)
-        for old, new in (
-            (masking(theirs, mine, pan, before), masking(theirs, mine, pan, after)),  # it covering this track
-            (masking(mine, theirs, before, pan), masking(mine, theirs, after, pan)),  # this track covering it
-        ):
-            if old.index is None or new.index is None or old.both_playing < MIN_BOTH_PLAYING:
-                continue
-            reduction = old.index - new.index
-            if best is None or reduction > best[0]:
-                best = (reduction, other, old.index, new.index)
+        covering = _pair(save, (other, theirs), (track, mine))  # it covering this track
+        covered = _pair(save, (track, mine), (other, theirs))  # this track covering it
+        if covering.both_playing < MIN_BOTH_PLAYING:
+            continue
+        for pair, pans in ((covering, (pan, None)), (covered, (None, pan))):
+            old = pair.at(*(before if p is None else p for p in pans))
+            if old.index is not None:
+                weighed.append((old.index, other, pair, pans))
+    best: tuple[float, str, float, float] | None = None
+    for old_index, other, pair, pans in sorted(weighed, key=lambda w: -w[0]):
+        if old_index < max(MIN_REDUCTION, best[0] if best else MIN_REDUCTION):
+            break
+        new = pair.at(*(after if p is None else p for p in pans))
+        if new.index is not None and (best is None or old_index - new.index > best[0]):
+            best = (old_index - new.index, other, old_index, new.index)
     if best is None or best[0] < MIN_REDUCTION:
         return None
     reduction, partner, old_index, new_index = best
@@ -103,6 +113,12 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
         "pan_after": float(after),
     }
     return Verdict(RULE, reason, _confidence(reduction), evidence)
+
+
+def _pair(save: SaveChanges, masker: tuple[str, BandFrames], target: tuple[str, BandFrames]) -> MaskingPair:
+    """Two tracks (through their EQ) set against each other, once per save: the pan moves of
+    either weigh the same pair."""
+    return save.memo(("masking-pair", masker[0], target[0]), lambda: MaskingPair(masker[1], target[1]))
 
 
 @dataclass(frozen=True)
@@ -173,27 +189,40 @@ def _room(save: SaveChanges, track: str) -> _Room | None:
     makeup = save.makeup_db.get(track, 0.0)
     if makeup:
         after = BandFrames(after.energy * 10.0 ** (makeup / 10.0), after.step_s, after.edges_hz)
-    lowered = critical_totals(after) < critical_totals(before) * 10.0 ** (-AFFECTED_DB / 10.0)
+    lowered = after.critical_totals < before.critical_totals * 10.0 ** (-AFFECTED_DB / 10.0)
     if not lowered.any():
         return None
     where = np.flatnonzero(lowered)
     low_hz, high_hz = float(BARK_EDGES_HZ[where[0]]), float(BARK_EDGES_HZ[where[-1] + 1])
     my_pan = _pan_of(save.after, track)
-    best: _Room | None = None
+    # Every other track in both directions, weighed in batches over the lowered bands: first with
+    # this track's EQ as the save before left it; then, with its EQ as this save left it, only the
+    # pairs whose index there is at least MIN_EQ_REDUCTION (a cut can lower an index by at most
+    # all of it).
+    candidates, pairs, pans = [], [], []
     for other, theirs in _others(save, track):
         pan = _pan_of(save.after, other)
-        weights_theirs, weights_mine = critical_totals(theirs), critical_totals(before)
-        for masker, target, old, new, weights in (
-            (track, other, masking(before, theirs, my_pan, pan), masking(after, theirs, my_pan, pan), weights_theirs),
-            (other, track, masking(theirs, before, pan, my_pan), masking(theirs, after, pan, my_pan), weights_mine),
+        for masker, target, old_pair, new_pair, weights, mp_tp in (
+            (track, other, (before, theirs), (after, theirs), theirs.critical_totals, (my_pan, pan)),
+            (other, track, (theirs, before), (theirs, after), before.critical_totals, (pan, my_pan)),
         ):
-            if old.both_playing < MIN_BOTH_PLAYING or weights[lowered].sum() < MIN_TARGET_SHARE * weights.sum():
-                continue
-            old_index, new_index = _index_over(old, lowered, weights), _index_over(new, lowered, weights)
-            if old_index is None or new_index is None:
-                continue
-            if best is None or old_index - new_index > best.before - best.after:
-                best = _Room(other, masker, target, old_index, new_index, low_hz, high_hz, old.both_playing)
+            if weights[lowered].sum() >= MIN_TARGET_SHARE * weights.sum():
+                candidates.append((other, masker, target, weights, new_pair, mp_tp))
+                pairs.append(old_pair)
+                pans.append(mp_tp)
+    olds = []
+    for candidate, old in zip(candidates, masking_many(pairs, pans, bands=lowered), strict=True):
+        old_index = _index_over(old, lowered, candidate[3])
+        if old.both_playing >= MIN_BOTH_PLAYING and old_index is not None and old_index >= MIN_EQ_REDUCTION:
+            olds.append((candidate, old, old_index))
+    news = masking_many([c[4] for c, _, _ in olds], [c[5] for c, _, _ in olds], bands=lowered)
+    best: _Room | None = None
+    for ((other, masker, target, weights, _, _), old, old_index), new in zip(olds, news, strict=True):
+        new_index = _index_over(new, lowered, weights)
+        if new_index is None:
+            continue
+        if best is None or old_index - new_index > best.before - best.after:
+            best = _Room(other, masker, target, old_index, new_index, low_hz, high_hz, old.both_playing)
     return best
 
 
@@ -207,13 +236,6 @@ def _index_over(found: Masking, bands: npt.NDArray[np.bool_], weights: npt.NDArr
             total += index * float(weights[band])
             weight += float(weights[band])
     return total / weight if weight > 0 else None
-
-
-def critical_totals(frames: BandFrames) -> npt.NDArray[np.float64]:
-    """A track's energy in each critical band (BARK_EDGES_HZ), summed over time."""
-    which = np.clip(np.searchsorted(BARK_EDGES_HZ, frames.centers_hz, side="right") - 1, 0, len(BARK_EDGES_HZ) - 2)
-    totals = np.bincount(which, weights=frames.energy.sum(axis=0), minlength=len(BARK_EDGES_HZ) - 1)
-    return np.asarray(totals, dtype=np.float64)
 
 
 def eq_chain(session: Session, track: str) -> list[EqBand]:
