@@ -11,22 +11,38 @@ runs over the log, and every move the engineer meant is matched with the verdict
 - the confusion matrix of intended reason against verdict ("not logged": no change event is the
   move, `Intent.matches`; "unjudged": the change got no verdict); both count as misses.
 
-Run from the repo root: `python bench/justify.py [--songs N] [--saves N] [--seed N]`.
+And how fast: a 40-track session with the band's stems placed on every track (each track its own
+analysis), saved three times with 200 changes between saves (on every track its fader, pan,
+high-pass, a bell band's gain and its compressor's threshold). The first two saves are judged
+first (that analyses the audio); then the time to judge the third save's 200 changes, once the
+audio analysis is cached, as the service does after a live save (target < 1 s); and the time per
+save to judge them all again under a new processor version (a rebuild: the compressor settings
+judged before are cached as well).
+
+Run from the repo root: `python bench/justify.py [--songs N] [--saves N] [--seed N] [--seconds S ...]`
+(`--seconds`: the lengths of the speed session's audio, default 30 and 180, a song's).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from daemon.band import audio_rng, encode_stem, render_song  # noqa: E402
+from daemon.events import JUDGED_TYPES  # noqa: E402
+from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
 from daemon.ingest import ingest  # noqa: E402
-from daemon.simulator import simulate_archive  # noqa: E402
+from daemon.model import Session, canonical_params  # noqa: E402
+from daemon.simulator import first_session, simulate_archive  # noqa: E402
 from daemon.store import LoggedEvent, Store, sqlite_url  # noqa: E402
 from profiles.justify.processor import justify  # noqa: E402
 
@@ -83,15 +99,83 @@ def evaluate(songs: int, saves: int, seed: int) -> dict[str, float]:
     return {"precision": precision, "recall": recall, "right_rule": rule_rate}
 
 
+SPEED_TRACKS = 40  # x 5 changes a save: fader, pan, high-pass, a bell band's gain, compressor threshold
+
+
+def _speed_saves(seconds: float) -> tuple[list[Session], dict[str, bytes]]:
+    """Three saves of a 40-track session with real stems (the band's five, each track placed a
+    quarter beat later than the one five before it, so each track is its own analysis), 200
+    changes from each save to the next."""
+    rendered = render_song("Speed", 120.0, seconds, 48000, audio_rng(0, "Speed"))
+    media = {f"audio/{name}.flac": encode_stem(stem, 48000) for name, stem in rendered.stems.items()}
+    base = first_session("Speed", random.Random(0), seconds=seconds)
+    players = [t for t in base.tracks if t.clips]
+    others = tuple(t for t in base.tracks if not t.clips)
+    saves = []
+    for step in range(3):
+        tracks = []
+        for i in range(SPEED_TRACKS):
+            model = players[i % len(players)]
+            clip = replace(model.clips[0], file=f"audio/{model.name}.flac", position=0.25 * (i // len(players)))
+            moves = {
+                "EQ": {"eq.band1.freq_hz": 30.0 + 20.0 * step, "eq.band2.gain_db": -2.0 * step},
+                "Compressor": {"comp.threshold_db": -12.0 - 6.0 * step},
+            }
+            devices = tuple(
+                replace(d, params=canonical_params({**d.param_dict, **moves[d.name]})) if d.name in moves else d
+                for d in model.devices
+            )
+            channel = replace(model.channel, volume_db=(model.channel.volume_db or 0.0) - 1.5 * step, pan=0.2 * step)
+            tracks.append(replace(model, name=f"{model.name} {i + 1}", clips=(clip,), channel=channel, devices=devices))
+        saves.append(replace(base, tracks=(*tracks, *others)))
+    return saves, media
+
+
+def speed(seconds: float) -> float:
+    """Seconds to judge one save of 200 changes once the audio analysis is cached."""
+    with tempfile.TemporaryDirectory(prefix="tapeop-justify-speed-") as tmp:
+        folder, audio = Path(tmp) / "sessions", Path(tmp) / "audio"
+        folder.mkdir()
+        saves, media = _speed_saves(seconds)
+        store = Store.open(sqlite_url(Path(tmp) / "speed.db"))
+        for version, session in enumerate(saves[:2], start=1):
+            write_dawproject(session, folder / f"Speed v{version}.dawproject", media=media)
+        ingest([folder], store, "bench", jobs=1)
+        started = time.perf_counter()
+        justify(store, extract_to=audio)  # analyses every track's audio
+        first = time.perf_counter() - started
+        write_dawproject(saves[2], folder / "Speed v3.dawproject", media=media)
+        ingest([folder], store, "bench", jobs=1)
+        changes = sum(1 for e in store.events() if e.type in JUDGED_TYPES and e.version == 3)
+        started = time.perf_counter()
+        justify(store, extract_to=audio)
+        live = time.perf_counter() - started
+        rebuilds = []
+        for run in range(3):  # a new processor version each time: nothing in memory, all in the store
+            started = time.perf_counter()
+            justify(store, name=f"justify/bench-{run}", extract_to=audio)
+            rebuilds.append((time.perf_counter() - started) / 2)
+        store.close()
+    print(f"\nspeed: {SPEED_TRACKS} tracks of {seconds:g} s audio, saves of {changes} changes each")
+    print(f"  first two saves, analysing every track's audio: {first:.2f} s")
+    print(f"  the third save, audio analysis cached: {live:.3f} s (target < 1 s: {'PASS' if live < 1 else 'FAIL'})")
+    print(f"  a rebuild under a new processor version, per save: {statistics.median(rebuilds):.3f} s (median of 3)")
+    return live
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--songs", type=int, default=30)
     parser.add_argument("--saves", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--seconds", type=float, nargs="+", default=[30.0, 180.0], help="lengths of the speed session's audio"
+    )
     args = parser.parse_args()
     scores = evaluate(args.songs, args.saves, args.seed)
     met = scores["precision"] >= 0.9 and scores["recall"] >= 0.8 and scores["right_rule"] >= 0.9
-    return 0 if met else 1
+    fast = [speed(seconds) < 1.0 for seconds in args.seconds]
+    return 0 if met and all(fast) else 1
 
 
 if __name__ == "__main__":

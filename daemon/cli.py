@@ -365,10 +365,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     print(_verdict_line(verdicts.get(event.position), indent=4))
             for intent in save.intents:
                 meant += 1
-                hit = any(
-                    e.payload.get("track") == intent.track and e.payload.get("parameter") == intent.parameter
-                    for e in this
-                )
+                hit = any(intent.matches(e) for e in this)
                 found += hit
                 print(
                     f"    the engineer meant: {intent.track} {intent.parameter} ({intent.reason}){'' if hit else '  <- NOT FOUND'}"
