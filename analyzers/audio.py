@@ -6,10 +6,11 @@ takes planar blocks. A source streams: nothing holds a whole file unless it is a
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -115,3 +116,17 @@ def unreadable(path: str | Path, exc: BaseException) -> AudioError:
     """The error for an audio file the decoder refused, naming the file and quoting why."""
     text = str(exc).strip() or type(exc).__name__
     return AudioError(path, f"not readable as audio ({text})")
+
+
+def pack_arrays(**arrays: npt.ArrayLike) -> bytes:
+    """Named arrays as the bytes of an .npz (no pickles) for the caches. Not compressed: float
+    data gains a quarter at most from zlib and loads about ten times faster without it."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def unpack_arrays(data: bytes) -> dict[str, npt.NDArray[Any]]:
+    """The arrays `pack_arrays` packed (or any .npz without pickles), by name."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+        return {name: arrays[name] for name in arrays.files}

@@ -14,7 +14,6 @@ millisecond), which resolves attack times from 1 ms up.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from analyzers.audio import ArraySource, AudioSource, Planar
+from analyzers.audio import ArraySource, AudioSource, Planar, pack_arrays, unpack_arrays
 
 STEP_S = 0.001
 SEGMENT_S = 0.1  # the 100 ms segments of BS.1770's gating blocks (analyzers.loudness)
@@ -77,16 +76,13 @@ class StepPeaks:
     step_s: float
 
     def to_bytes(self) -> bytes:
-        """A compact serialization for caches (float16 dB: within 0.03 dB above -64 dBFS; .npz,
-        not compressed: it would gain a quarter and load ten times slower)."""
-        buffer = io.BytesIO()
-        np.savez(buffer, peaks=self.peaks_dbfs.astype(np.float16), step_s=np.array([self.step_s]))
-        return buffer.getvalue()
+        """A compact serialization for caches (float16 dB: within 0.03 dB above -64 dBFS)."""
+        return pack_arrays(peaks=self.peaks_dbfs.astype(np.float16), step_s=np.array([self.step_s]))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> StepPeaks:
-        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            return cls(arrays["peaks"].astype(np.float64), float(arrays["step_s"][0]))
+        arrays = unpack_arrays(data)
+        return cls(arrays["peaks"].astype(np.float64), float(arrays["step_s"][0]))
 
 
 def step_peaks(source: AudioSource) -> StepPeaks:
@@ -204,14 +200,12 @@ class CompressorEffect:
     peak_dbfs: float
 
     def to_bytes(self) -> bytes:
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, gain=self.segment_gain.astype(np.float32), peak=np.array([self.peak_dbfs]))
-        return buffer.getvalue()
+        return pack_arrays(gain=self.segment_gain.astype(np.float32), peak=np.array([self.peak_dbfs]))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> CompressorEffect:
-        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            return cls(arrays["gain"].astype(np.float64), float(arrays["peak"][0]))
+        arrays = unpack_arrays(data)
+        return cls(arrays["gain"].astype(np.float64), float(arrays["peak"][0]))
 
 
 def compressor_effect(

@@ -30,6 +30,17 @@ def wait_for(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
+def start_watch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`tapeop watch ARGS` in a subprocess, its stderr to `log`, once it says it is watching."""
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "watch", *args], env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
+    wait_for(lambda: b"watching" in log.read_bytes() or proc.poll() is not None)
+    assert proc.poll() is None, log.read_text()
+    return proc
+
+
 def test_watch_takes_its_roots_and_engineers_from_the_config_file(tmp_path: Path) -> None:
     studio, home = tmp_path / "studio", tmp_path / "home"
     studio.mkdir()
@@ -47,17 +58,8 @@ def test_watch_takes_its_roots_and_engineers_from_the_config_file(tmp_path: Path
         "TAPEOP_DATA_DIR": str(tmp_path / "data"),
     }
     db = tmp_path / "t.db"
-    log = tmp_path / "watch.err"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "daemon.cli", "watch", "--db", str(db), "--user", "anna"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
+    proc = start_watch(["--db", str(db), "--user", "anna"], env, tmp_path / "watch.err")
     try:
-        wait_for(lambda: b"watching" in log.read_bytes() or proc.poll() is not None)
-        assert proc.poll() is None, log.read_text()
         simulate_archive(studio / "a", songs=1, saves=2, seed=3, render_audio=False)
         simulate_archive(home / "b", songs=1, saves=1, seed=4, render_audio=False)
         store = Store.open(sqlite_url(db))
@@ -167,17 +169,8 @@ def test_seconds_after_a_live_save_settles_every_change_has_exactly_one_verdict(
     root.mkdir()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TAPEOP_DATA_DIR": str(tmp_path / "data")}
     db = tmp_path / "t.db"
-    log = tmp_path / "watch.err"
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "daemon.cli", "watch", str(root), "--db", str(db), "--quiet", "0.5"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
+    proc = start_watch([str(root), "--db", str(db), "--quiet", "0.5"], env, tmp_path / "watch.err")
     try:
-        wait_for(lambda: b"watching" in log.read_bytes() or proc.poll() is not None)
-        assert proc.poll() is None, log.read_text()
         simulate_archive(root, songs=1, saves=4, seed=0, seconds=8.0)  # real stems embedded in each save
         store = Store.open(sqlite_url(db))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,6 +39,15 @@ def session(delay_ms: float, predelay_ms: float = 20.0, volume_db: float = -6.0,
     verb = Device(kind="other", name="Plate", params=canonical_params({"reverb.predelay_ms": predelay_ms}))
     vox = Track("Lead Vox", role="audio", channel=Channel(volume_db=volume_db), devices=(delay, verb))
     return Session("Song", tempo_bpm=bpm, tracks=(vox,))
+
+
+def measured_save(
+    tmp_path: Path, path: Path, name: str, changes: tuple[LoggedEvent, ...], before: Session | None, after: Session
+) -> SaveChanges:
+    """A save of `changes` whose tracks are measured from the session file at `path`, through a
+    cache in a fresh store."""
+    store = Store.open(sqlite_url(tmp_path / "t.db"))
+    return SaveChanges(name, 2, "greg", changes, before, after, TrackAudio(store, path, tmp_path / "audio"))
 
 
 def save(store: Store, n: int, s: Session) -> None:
@@ -176,11 +186,10 @@ def two_tracks(tmp_path, vox_plays: bool):  # noqa: ANN001, ANN201
 @pytest.mark.parametrize(("vox_plays", "justified"), [(True, True), (False, False)])
 def test_a_pan_move_is_masking_only_where_the_other_track_plays(tmp_path, vox_plays: bool, justified: bool) -> None:  # noqa: ANN001
     path, session = two_tracks(tmp_path, vox_plays)
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     move = LoggedEvent(
         9, "parameter-changed", "Duo", 2, "greg", T0, {"track": "Gtr", "parameter": "pan", "before": 0.0, "after": -0.8}
     )
-    save = SaveChanges("Duo", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Duo", (move,), session, session)
     verdict = masking.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -230,7 +239,6 @@ def test_clip_prevention_and_its_near_misses(
     justified: bool,  # noqa: ANN001
 ) -> None:
     path, session = loud_track(tmp_path, fader_db)
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     device = "Limiter" if parameter.startswith("limiter") else None
     payload = {
         "track": "Gtr",
@@ -240,7 +248,7 @@ def test_clip_prevention_and_its_near_misses(
         **({"device": device} if device else {}),
     }
     move = LoggedEvent(9, "parameter-changed", "Loud", 2, "greg", T0, payload)
-    save = SaveChanges("Loud", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Loud", (move,), session, session)
     verdict = clip_prevention.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -280,7 +288,6 @@ def test_resonance_cuts_and_their_near_misses(tmp_path, freq: float, q: float, g
     )
     session = Session("Ring", tempo_bpm=120.0, tracks=(track,))
     path = write_dawproject(session, tmp_path / "Ring.dawproject", media={"audio/Tom.wav": ringing_track(tmp_path)})
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     move = LoggedEvent(
         9,
         "parameter-changed",
@@ -290,7 +297,7 @@ def test_resonance_cuts_and_their_near_misses(tmp_path, freq: float, q: float, g
         T0,
         {"track": "Tom", "device": "EQ", "parameter": "eq.band1.gain_db", "before": 0.0, "after": gain},
     )
-    save = SaveChanges("Ring", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Ring", (move,), session, session)
     verdict = resonance.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -333,10 +340,9 @@ def test_sibilance_cuts_and_their_near_misses(tmp_path, sibilants: bool, freq: f
     )
     session = Session("Sing", tempo_bpm=120.0, tracks=(track,))
     path = write_dawproject(session, tmp_path / "Sing.dawproject", media={"audio/Vox.wav": voice(sibilants)})
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     payload = {"track": "Vox", "device": "EQ", "parameter": "eq.band1.gain_db", "before": 0.0, "after": -6.0}
     move = LoggedEvent(9, "parameter-changed", "Sing", 2, "greg", T0, payload)
-    save = SaveChanges("Sing", 2, "greg", (move,), session, session, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Sing", (move,), session, session)
     verdict = sibilance.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -388,10 +394,9 @@ def test_a_compressor_change_is_dynamics_when_it_brings_the_range_toward_the_oth
     justified: bool,  # noqa: ANN001
 ) -> None:
     path, before, after = dynamic_pair(tmp_path, threshold_after)
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     payload = {"track": "Vox", "device": "Comp", "parameter": "comp.ratio", "before": 1.0, "after": 6.0}
     move = LoggedEvent(9, "parameter-changed", "Dyn", 2, "greg", T0, payload)
-    save = SaveChanges("Dyn", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Dyn", (move,), before, after)
     verdict = dynamics.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -443,7 +448,6 @@ def test_a_trim_of_the_count_in_is_non_musical_and_its_near_misses(
         "Take", tempo_bpm=120.0, tracks=(Track("Vox", role="audio", content_types=("audio",), clips=(trimmed,)),)
     )
     path = write_dawproject(after, tmp_path / "Take.dawproject", media={"audio/Vox.wav": take_with_count_in(count_in)})
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     payload = {
         "track": "Vox",
         "parameter": "audio/Vox.wav",
@@ -452,7 +456,7 @@ def test_a_trim_of_the_count_in_is_non_musical_and_its_near_misses(
         "where": {"track": 0, "clip": 0},
     }
     move = LoggedEvent(9, "clip-changed", "Take", 2, "greg", T0, payload)
-    save = SaveChanges("Take", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Take", (move,), before, after)
     verdict = non_musical.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -490,9 +494,8 @@ def test_an_eq_cut_is_masking_only_where_the_other_track_plays_in_that_band(
     path, plain = two_tracks(tmp_path, vox_plays)
     bell = {"band1_type": "bell", "band1_freq_hz": freq, "band1_q": 4.0}
     before, after = with_eq(plain, "Gtr", **bell, band1_gain_db=0.0), with_eq(plain, "Gtr", **bell, band1_gain_db=-6.0)
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     move = eq_move("Duo", "Gtr", "eq.band1.gain_db", 0.0, -6.0)
-    save = SaveChanges("Duo", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Duo", (move,), before, after)
     verdict = masking.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -566,8 +569,7 @@ def test_a_gain_that_does_not_make_up_a_justified_cut_is_not_justified_with_it(
 
 def test_a_compressor_make_up_takes_the_dynamics_verdict_of_the_compressor(tmp_path) -> None:  # noqa: ANN001
     path, before, after = dynamic_pair(tmp_path, -22.0)
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
-    probe = SaveChanges("Dyn", 2, "greg", (), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    probe = measured_save(tmp_path, path, "Dyn", (), before, after)
     old = dynamics.setting(before, "Vox", "Comp")
     new = dynamics.setting(after, "Vox", "Comp")
     assert old is not None and new is not None
@@ -586,7 +588,7 @@ def test_a_compressor_make_up_takes_the_dynamics_verdict_of_the_compressor(tmp_p
         10, "parameter-changed", "Dyn", 2, "greg", T0,
         {"track": "Vox", "device": "Comp", "parameter": "comp.makeup_db", "before": 0.0, "after": taken},
     )  # fmt: skip
-    save = SaveChanges("Dyn", 2, "greg", (ratio, makeup), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Dyn", (ratio, makeup), before, after)
     (_, ratio_verdict), (_, makeup_verdict) = verdicts(save)
     assert ratio_verdict is not None and ratio_verdict.rule == "dynamics"
     assert makeup_verdict is not None and makeup_verdict.rule == "dynamics"
@@ -641,9 +643,8 @@ def clip_gain_move(track: str, before: float, after: float) -> LoggedEvent:
 def test_a_clip_gain_move_toward_the_nominal_level_is_gain_staging(tmp_path, after_db: float, justified: bool) -> None:  # noqa: ANN001
     path, before = mix(tmp_path, {"Gtr": 10 ** (-11 / 20)}, {})
     _, after = mix(None, {"Gtr": 10 ** (-11 / 20)}, {}, {"Gtr": after_db})
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     move = clip_gain_move("Gtr", 0.0, after_db)
-    save = SaveChanges("Mix", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Mix", (move,), before, after)
     verdict = gain_staging.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -670,9 +671,8 @@ def test_a_fader_move_toward_the_tracks_it_sits_with_is_gain_staging(
     amplitudes = {"Gtr": 10 ** (-17 / 20)} | {name: 10 ** ((lufs + 3.0) / 20) for name, lufs in others.items()}
     path, before = mix(tmp_path, amplitudes, {"Gtr": 0.0})
     _, after = mix(None, amplitudes, {"Gtr": 5.0})
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     move = fader_move("Gtr", 0.0, 5.0)  # -20 -> -15 LUFS: away from the nominal -20
-    save = SaveChanges("Mix", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Mix", (move,), before, after)
     verdict = gain_staging.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -742,10 +742,9 @@ def test_a_compressor_that_holds_the_peak_under_the_ceiling_is_clip_prevention(
 ) -> None:
     path, before = compressed_track(tmp_path, fader_db, OFF)
     _, after = compressed_track(tmp_path, fader_db, setting)
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     payload = {"track": "Gtr", "device": "Comp", "parameter": "comp.threshold_db", "before": 0.0, "after": -10.0}
     move = LoggedEvent(9, "parameter-changed", "Loud", 2, "greg", T0, payload)
-    save = SaveChanges("Loud", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Loud", (move,), before, after)
     verdict = clip_prevention.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -759,9 +758,8 @@ def test_a_clip_gain_cut_under_the_ceiling_is_clip_prevention(tmp_path, after_db
     path, before = compressed_track(tmp_path, 0.0, None)
     clip = replace(before.tracks[0].clips[0], gain_db=after_db)
     after = replace(before, tracks=(replace(before.tracks[0], clips=(clip,)),))
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     move = clip_gain_move("Gtr", 0.0, after_db)
-    save = SaveChanges("Loud", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Loud", (move,), before, after)
     verdict = clip_prevention.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -797,7 +795,6 @@ def test_mute_automation_over_the_count_in_is_non_musical_and_its_near_misses(
 
     before, after = take(before_points), take(after_points)
     path = write_dawproject(after, tmp_path / "Take.dawproject", media={"audio/Vox.wav": take_with_count_in(count_in)})
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     payload = {
         "track": "Vox",
         "parameter": target,
@@ -806,7 +803,7 @@ def test_mute_automation_over_the_count_in_is_non_musical_and_its_near_misses(
         "where": {"track": 0, "interpolation": "hold" if target == "mute" else "linear"},
     }
     move = LoggedEvent(9, "automation-changed", "Take", 2, "greg", T0, payload)
-    save = SaveChanges("Take", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Take", (move,), before, after)
     verdict = non_musical.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
@@ -828,11 +825,10 @@ def test_a_clip_of_chatter_removed_is_non_musical(tmp_path, count_in: bool, just
         "Take", tempo_bpm=120.0, tracks=(Track("Vox", role="audio", content_types=("audio",), clips=(singing,)),)
     )
     path = write_dawproject(before, tmp_path / "Take.dawproject", media={"audio/Vox.wav": take_with_count_in(count_in)})
-    store = Store.open(sqlite_url(tmp_path / "t.db"))
     payload = {"track": "Vox", "parameter": "audio/Vox.wav", "before": {"position": 0.0, "duration": 3.6}, "after": None,
                "where": {"track": 0, "clip": 0}}  # fmt: skip
     move = LoggedEvent(9, "clip-removed", "Take", 2, "greg", T0, payload)
-    save = SaveChanges("Take", 2, "greg", (move,), before, after, TrackAudio(store, path, tmp_path / "audio"))
+    save = measured_save(tmp_path, path, "Take", (move,), before, after)
     verdict = non_musical.judge(move, save)
     assert (verdict is not None) == justified
     if verdict is not None:
