@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from analyzers.eq import EqBand, bands_from_terms
-from analyzers.masking import BARK_EDGES_HZ, BandFrames, Masking, MaskingPair, masking_many
+from analyzers.masking import BARK_EDGES_HZ, BandFrames, Masking, MaskingPair, masking_many, pan_gains
 from daemon.model import Session
 from daemon.store import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
@@ -77,9 +77,13 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     if mine is None:
         return None
     # Where the two tracks mask each other now, in both directions, with this track at its old pan.
-    # A pan move can lower an index by at most all of it, so only the pairs whose index now is
-    # above MIN_REDUCTION and above the best reduction found so far are weighed at the new pan,
-    # the most masked first (the same answer as weighing them all, for less).
+    # Each side's term of the index, (m gm)(t gt) / (m gm + t gt), grows with either gain and
+    # scales with both, so moving this track's gains by factors k (left, right) leaves every term
+    # at least min(k, 1) of what it was: the index can fall by at most (1 - min(k, 1)) of itself.
+    # Only the pairs whose index now could fall by MIN_REDUCTION, and by more than the best
+    # reduction found so far, are weighed at the new pan, the most masked first (the same answer
+    # as weighing them all, for less).
+    kept = min(1.0, *(new / old if old > 0 else 1.0 for old, new in zip(pan_gains(before), pan_gains(after))))
     weighed = []
     for other, theirs in _others(save, track):
         pan = _pan_of(save.after, other)
@@ -93,7 +97,7 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
                 weighed.append((old.index, other, pair, pans))
     best: tuple[float, str, float, float] | None = None
     for old_index, other, pair, pans in sorted(weighed, key=lambda w: -w[0]):
-        if old_index < max(MIN_REDUCTION, best[0] if best else MIN_REDUCTION):
+        if old_index * (1.0 - kept) < max(MIN_REDUCTION, best[0] if best else MIN_REDUCTION):
             break
         new = pair.at(*(after if p is None else p for p in pans))
         if new.index is not None and (best is None or old_index - new.index > best[0]):
