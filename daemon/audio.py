@@ -116,6 +116,7 @@ class SessionAudio:
         self.session_file = session_file
         self.extract_to = extract_to
         self._found: dict[str, Path] = {}
+        self.digests: dict[Path, str] = {}  # the sha256 of each member streamed out, by its path
 
     def locate(self, reference: str) -> Path:
         if reference not in self._found:
@@ -139,20 +140,30 @@ class SessionAudio:
         return found
 
     def _extract(self, archive: SafeArchive, name: str) -> Path:
+        """Stream a member out under its content's sha256. Content already out (the same take in
+        the next save's archive) is hashed, not written again."""
         self.extract_to.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
         suffix = Path(name).suffix.lower()
-        with tempfile.NamedTemporaryFile(dir=self.extract_to, suffix=".part", delete=False) as out:
-            try:
-                for chunk in archive.chunks(name, LIMITS.max_audio_bytes):
-                    digest.update(chunk)
-                    out.write(chunk)
-            except BaseException:
-                out.close()
-                os.unlink(out.name)
-                raise
+        digest = hashlib.sha256()
+        for chunk in archive.chunks(name, LIMITS.max_audio_bytes):
+            digest.update(chunk)
         target = self.extract_to / f"{digest.hexdigest()}{suffix}"
-        os.replace(out.name, target)  # the same content lands on the same name: no duplicates
+        if not target.is_file():
+            written = hashlib.sha256()
+            with tempfile.NamedTemporaryFile(dir=self.extract_to, suffix=".part", delete=False) as out:
+                try:
+                    for chunk in archive.chunks(name, LIMITS.max_audio_bytes):
+                        written.update(chunk)
+                        out.write(chunk)
+                except BaseException:
+                    out.close()
+                    os.unlink(out.name)
+                    raise
+            if written.hexdigest() != digest.hexdigest():  # the archive changed between the two reads
+                os.unlink(out.name)
+                raise AudioError(self.session_file, f"{name} changed while it was being read")
+            os.replace(out.name, target)  # the same content lands on the same name: no duplicates
+        self.digests[target] = digest.hexdigest()
         return target
 
 

@@ -208,6 +208,9 @@ class Session:
     markers: tuple[Marker, ...] = ()
     tempo_automation: tuple[tuple[float, float], ...] = ()
     problems: tuple[str, ...] = ()
+    # Tracks by name, built at the first lookup (the first of a name, depth-first, as a search
+    # would find it): the rules look tracks up thousands of times a save.
+    _by_name: dict[str, Track] | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def walk(self) -> Iterator[tuple[tuple[str, ...], Track]]:
         """Every track depth-first, with the names of the groups it sits in."""
@@ -217,10 +220,16 @@ class Session:
         return [track for _, track in self.walk()]
 
     def track(self, name: str) -> Track:
-        for _, track in self.walk():
-            if track.name == name:
-                return track
-        raise KeyError(name)
+        index = self._by_name
+        if index is None:
+            index = {}
+            for _, track in self.walk():
+                index.setdefault(track.name, track)
+            object.__setattr__(self, "_by_name", index)  # a cache: the session itself does not change
+        try:
+            return index[name]
+        except KeyError:
+            raise KeyError(name) from None
 
 
 def _walk(tracks: tuple[Track, ...], parents: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Track]]:

@@ -152,9 +152,10 @@ class TrackAudio:
 
     def _key(self, clips: Sequence[ClipPlacement]) -> str:
         placed = []
+        streamed = {} if self._located is None else self._located.digests  # members hashed as they came out
         for clip in clips:
             if clip.path not in self._hashes:
-                self._hashes[clip.path] = hash_file(clip.path)[0]
+                self._hashes[clip.path] = streamed.get(clip.path) or hash_file(clip.path)[0]
             placed.append([self._hashes[clip.path], clip.position_s, clip.duration_s, clip.offset_s, clip.gain_db,
                            clip.fade_in_s, clip.fade_out_s])  # fmt: skip
         return hashlib.sha256(json.dumps(placed).encode()).hexdigest()

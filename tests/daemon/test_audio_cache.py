@@ -16,6 +16,7 @@ from analyzers.audio import ArraySource, AudioError, planar
 from analyzers.notes import semitones_between
 from daemon.audio import AnalysisCache, SessionAudio, audio_files, dry_signal, measure
 from daemon.cli import main
+from daemon.hashing import hash_file
 from daemon.simulator import load_stem, simulate_archive
 from daemon.store import Store
 from daemon.tables import AnalysisRow
@@ -103,8 +104,12 @@ def test_a_tracks_dry_signal_comes_out_of_the_session_archive(tmp_path: Path) ->
         assert measured.lowest is not None and truth.lowest_note_hz is not None
         assert abs(semitones_between(truth.lowest_note_hz, measured.lowest.freq_hz)) <= 1.0
     again = SessionAudio(save.path, tmp_path / "extracted")
-    again.locate(save.session.track("Bass DI").clips[0].file)
+    extracted = again.locate(save.session.track("Bass DI").clips[0].file)
+    written = extracted.stat().st_mtime_ns
     assert len(list((tmp_path / "extracted").iterdir())) == 2  # by content: extracted once each
+    assert again.digests[extracted] == extracted.stem == hash_file(extracted)[0]  # hashed on the way out
+    SessionAudio(save.path, tmp_path / "extracted").locate(save.session.track("Bass DI").clips[0].file)
+    assert extracted.stat().st_mtime_ns == written  # content already out is not written again
 
 
 def test_session_audio_never_opens_files_outside_the_session_folder(tmp_path: Path) -> None:
