@@ -22,6 +22,7 @@ from profiles.justify.audio import TrackAudio
 from profiles.justify.processor import PROCESSOR, justify, verdicts
 from profiles.justify.rules import (
     clip_prevention,
+    de_guffing,
     dynamics,
     gain_staging,
     masking,
@@ -833,3 +834,54 @@ def test_a_clip_of_chatter_removed_is_non_musical(tmp_path, count_in: bool, just
     assert (verdict is not None) == justified
     if verdict is not None:
         assert verdict.reason.startswith("You removed Vox's clip over 0.0-1.8 s")
+
+
+def bass_with_rumble(rumble: bool) -> bytes:
+    """A bass line down to E2 (82.4 Hz, with A2 and B2 above it) with harmonics, and, when
+    `rumble`, noise between 8 and 30 Hz 30 dB under it (a stand, the building)."""
+    rate = 48000
+    t = np.arange(rate * 8) / rate
+    notes = np.repeat([82.41, 110.0, 123.47, 82.41], rate * 2)
+    phase = 2 * np.pi * np.cumsum(notes) / rate
+    x = sum(0.3 / k * np.sin(k * phase) for k in range(1, 6))
+    if rumble:
+        spectrum = np.fft.rfft(np.random.default_rng(4).standard_normal(len(t)))
+        freqs = np.fft.rfftfreq(len(t), 1 / rate)
+        low = np.fft.irfft(np.where((freqs > 8) & (freqs < 30), spectrum, 0), len(t))
+        x = x + low * (0.3 * 10 ** (-30 / 20) / np.sqrt(np.mean(low**2)))
+    x = x + np.random.default_rng(6).standard_normal(len(t)) * 1e-4  # every take has a noise floor
+    buffer = io.BytesIO()
+    sf.write(buffer, x.astype(np.float32), rate, format="WAV", subtype="PCM_24")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("high_pass_hz", "rumble", "justified"),
+    [
+        (75.0, True, True),  # just under E2: takes the rumble and no note
+        (45.0, True, True),  # an octave under: still only rumble, less confidently
+        (160.0, True, False),  # well above the lowest note: it cuts into the bass line
+        (20.0, True, False),  # two octaves under: too low to do the job
+        (75.0, False, False),  # nothing under the music to take out
+    ],
+)
+def test_a_high_pass_just_under_the_lowest_note_is_de_guffing(
+    tmp_path, high_pass_hz: float, rumble: bool, justified: bool
+) -> None:  # noqa: ANN001
+    eq = Device(
+        kind="eq",
+        name="EQ",
+        params=canonical_params({"eq.band1.type": "highpass", "eq.band1.freq_hz": high_pass_hz, "eq.band1.q": 0.71}),
+    )
+    clip = Clip("audio/Bass.wav", 0.0, 16.0, "Bass")
+    session = Session(
+        "Low", tempo_bpm=120.0, tracks=(Track("Bass", content_types=("audio",), clips=(clip,), devices=(eq,)),)
+    )
+    path = write_dawproject(session, tmp_path / "Low.dawproject", media={"audio/Bass.wav": bass_with_rumble(rumble)})
+    payload = {"track": "Bass", "device": "EQ", "parameter": "eq.band1.freq_hz", "before": 20.0, "after": high_pass_hz}
+    move = LoggedEvent(9, "parameter-changed", "Low", 2, "greg", T0, payload)
+    verdict = de_guffing.judge(move, measured_save(tmp_path, path, "Low", (move,), session, session))
+    assert (verdict is not None) == justified, None if verdict is None else verdict.reason
+    if verdict is not None:
+        assert verdict.evidence["lowest_note"] == "E2" and float(verdict.evidence["energy_below"]) > 0.0005
+        assert f"{high_pass_hz:g} Hz" in verdict.reason and "E2" in verdict.reason
