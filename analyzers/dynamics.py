@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from analyzers.audio import ArraySource, AudioSource, Planar, pack_arrays, unpack_arrays
+from analyzers.loudness import Loudness
 
 STEP_S = 0.001
 SEGMENT_S = 0.1  # the 100 ms segments of BS.1770's gating blocks (analyzers.loudness)
@@ -219,3 +220,10 @@ def compressor_effect(
     """The CompressorEffect of a setting on the signal whose StepPeaks these are."""
     _, gains, peak = _compressor(peaks, threshold_db, ratio, knee_db, attack_ms, release_ms)
     return CompressorEffect(gains, peak)
+
+
+def compressed_loudness(segments: npt.NDArray[np.float64], effect: CompressorEffect) -> Loudness:
+    """A signal's loudness (from its 100 ms segment energies, analyzers.loudness) with a
+    compressor's effect taken off each segment: the loudness range a compressor setting leaves."""
+    count = min(len(segments), len(effect.segment_gain))
+    return Loudness.of_segments(segments[:count] * effect.segment_gain[:count])

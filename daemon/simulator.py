@@ -42,8 +42,7 @@ import soundfile as sf
 
 from analyzers.analysis import analyze
 from analyzers.audio import ArraySource
-from analyzers.dynamics import gain_reduction
-from analyzers.loudness import Loudness
+from analyzers.dynamics import compressed_loudness, compressor_effect, step_peaks
 from analyzers.tempo import grid_fit, subdivisions_ms
 from daemon.band import (
     AUDIO_FORMATS,
@@ -663,22 +662,16 @@ def _range_lu(song: RenderedSong, track: str, setting: Mapping[str, float]) -> f
     """The loudness range (EBU Tech 3342) of a stem through a compressor setting, reckoned as the
     dynamics rule does it: the gain reduction of the setting (analyzers.dynamics) averaged over
     each 100 ms loudness segment (analyzers' K-weighted energies) and taken off its energy."""
-    x = song.stems[track][:, 0]
-    segments = analyze(ArraySource(x, song.sample_rate_hz)).loudness.segments
-    reduction = gain_reduction(
-        x[np.newaxis, :],
-        song.sample_rate_hz,
+    source = ArraySource(song.stems[track][:, 0], song.sample_rate_hz)
+    effect = compressor_effect(
+        step_peaks(source),
         threshold_db=setting["comp.threshold_db"],
         ratio=max(1.0, setting["comp.ratio"]),
         knee_db=setting.get("comp.knee_db", 0.0),
         attack_ms=setting["comp.attack_ms"],
         release_ms=setting["comp.release_ms"],
     )
-    steps = max(1, round(0.1 / reduction.step_s))
-    gain = 10.0 ** (-reduction.reduction_db / 10.0)
-    count = min(len(segments), len(gain) // steps)
-    per_segment = gain[: count * steps].reshape(count, steps).mean(axis=1)
-    return Loudness.of_segments(segments[:count] * per_segment).loudness_range_lu
+    return compressed_loudness(analyze(source).loudness.segments, effect).loudness_range_lu
 
 
 def _compressor_move(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import statistics
 
+from analyzers.dynamics import compressed_loudness
 from analyzers.loudness import Loudness
 from daemon.model import Session
 from daemon.store import LoggedEvent
@@ -89,9 +90,7 @@ def compressed(save: SaveChanges, track: str, setting: dict[str, float]) -> Loud
     measured, effect = save.measured(track), save.compressor_effect(track, setting)
     if measured is None or effect is None:
         return None
-    segments = measured.loudness.segments
-    count = min(len(segments), len(effect.segment_gain))
-    return Loudness.of_segments(segments[:count] * effect.segment_gain[:count])
+    return compressed_loudness(measured.loudness.segments, effect)
 
 
 def _others(save: SaveChanges, track: str) -> float | None:
