@@ -48,7 +48,7 @@ class TrackAudio:
     _done: dict[str, AudioAnalysis] = field(default_factory=dict)
     _frames: dict[str, BandFrames] = field(default_factory=dict)
     _peaks: dict[str, StepPeaks] = field(default_factory=dict)
-    _signals: dict[tuple[int, str], tuple[Session, DrySignal | None]] = field(default_factory=dict)
+    _signals: dict[int, tuple[Session, dict[str, DrySignal | None]]] = field(default_factory=dict)
     _pending: dict[tuple[str, str], bytes] = field(default_factory=dict)  # measured, not yet in the store
     _located: SessionAudio | None = None  # one per file: each referenced audio file is located (and streamed out) once
 
@@ -131,14 +131,18 @@ class TrackAudio:
         return kept[key]
 
     def _signal(self, session: Session, track: str) -> DrySignal | None:
-        """A track's dry signal in `session`, located once per session and track (the session is
-        kept with it, so its id is not reused while the entry lives)."""
-        key = (id(session), track)
-        if key not in self._signals:
-            self._signals[key] = (session, self._locate(session, track))
-            if len(self._signals) > 4096:  # a long run over many saves: keep the newest
+        """A track's dry signal in `session`, located once per session and track. The sessions of
+        the save in hand (before and after) are kept, with their signals: the session is kept
+        with them, so its id is not reused while the entry lives."""
+        kept = self._signals.get(id(session))
+        if kept is None:
+            if len(self._signals) >= 2:
                 del self._signals[next(iter(self._signals))]
-        return self._signals[key][1]
+            kept = self._signals[id(session)] = (session, {})
+        signals = kept[1]
+        if track not in signals:
+            signals[track] = self._locate(session, track)
+        return signals[track]
 
     def _locate(self, session: Session, track: str) -> DrySignal | None:
         if self.session_file is None or not self.session_file.is_file():

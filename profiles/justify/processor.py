@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from daemon import config
-from daemon.events import CHANGE_TYPES
+from daemon.events import CHANGE_TYPES, JUDGED_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
 from profiles.justify import Judge, SaveChanges, Verdict, together
 from profiles.justify.audio import TrackAudio, session_file
@@ -44,7 +44,6 @@ from profiles.justify.rules import (
 )
 
 PROCESSOR = "justify/1"
-JUDGED = CHANGE_TYPES - {"session-started"}  # the first save's summary is no change the engineer made
 RULES: tuple[Judge, ...] = (
     gain_staging.judge,
     clip_prevention.judge,
@@ -57,6 +56,7 @@ RULES: tuple[Judge, ...] = (
     tempo.judge,
 )
 BATCH_EVENTS = 2000
+MEASURERS_KEPT = 2  # session files whose measurements are kept in memory during a run
 
 
 def justify(
@@ -107,7 +107,7 @@ def _saves(
         if event.type != "session-saved" or event.version is None:
             continue
         logged = itertools.takewhile(lambda e: e.type in CHANGE_TYPES, events[i + 1 :])
-        changes = tuple(e for e in logged if e.type in JUDGED)
+        changes = tuple(e for e in logged if e.type in JUDGED_TYPES)
         if not changes:
             continue
         after = store.session_at(event.session, event.version)
@@ -116,6 +116,8 @@ def _saves(
         before = store.session_at(event.session, event.version - 1) if event.version > 1 else None
         file = session_file(str(event.payload.get("file", "")))
         if file not in measurers:  # one per session file: its audio is located and hashed once
+            if len(measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
+                del measurers[next(iter(measurers))]
             measurers[file] = TrackAudio(store, file) if extract_to is None else TrackAudio(store, file, extract_to)
         audio = measurers[file]
         yield SaveChanges(event.session, event.version, event.user, changes, before, after, audio, nominal_lufs)
