@@ -210,12 +210,26 @@ class MaskingPair:
         self.t[self.t < _NEGLIGIBLE] = 0.0
         self.product = self.m * self.t
         self.weights = self.weights * float(scale)
+        self.total_weight = float(self.weights.sum())
 
     def at(self, masker_pan: float = 0.0, target_pan: float = 0.0) -> Masking:
-        """The masking with the two tracks at these pans: per side (left, right) the masker's
-        share of each band weighted by the target's energy there, (m gm)(t gt) / (m gm + t gt),
-        summed over the steps; the pan law's gains on the two sides sum to 1, so the weights are
-        the target's energy."""
+        """The masking with the two tracks at these pans."""
+        weighted = self._weighted(masker_pan, target_pan)
+        band_index: list[float | None] = [None] * len(self.bands)
+        for band, w, s in zip(
+            np.flatnonzero(self.computed).tolist(), weighted.tolist(), self.weights.tolist(), strict=True
+        ):
+            band_index[band] = w / s
+        return Masking(tuple(band_index), self._overall(weighted), self.both_playing)
+
+    def index_at(self, masker_pan: float = 0.0, target_pan: float = 0.0) -> float | None:
+        """The overall index of `at` alone (what weighing pans against each other needs)."""
+        return self._overall(self._weighted(masker_pan, target_pan))
+
+    def _weighted(self, masker_pan: float, target_pan: float) -> npt.NDArray[np.float64]:
+        """Per side (left, right) the masker's share of each band weighted by the target's energy
+        there, (m gm)(t gt) / (m gm + t gt), summed over the steps; the pan law's gains on the two
+        sides sum to 1, so the weights are the target's energy."""
         weighted = np.zeros(len(self.m))
         for gm, gt in zip(pan_gains(masker_pan), pan_gains(target_pan), strict=True):
             if gm > 0.0 and gt > 0.0:
@@ -224,14 +238,10 @@ class MaskingPair:
                 denominator += np.float32(1e-30)  # a step where neither has energy adds nothing
                 np.divide(self.product, denominator, out=denominator)
                 weighted += denominator.sum(axis=1) * (gm * gt)  # pairwise sums: float32 is exact enough
-        band_index: list[float | None] = [None] * len(self.bands)
-        for band, w, s in zip(
-            np.flatnonzero(self.computed).tolist(), weighted.tolist(), self.weights.tolist(), strict=True
-        ):
-            band_index[band] = w / s
-        total_weight = float(self.weights.sum())
-        overall = float(weighted.sum() / total_weight) if total_weight > 0 else None
-        return Masking(tuple(band_index), overall, self.both_playing)
+        return weighted
+
+    def _overall(self, weighted: npt.NDArray[np.float64]) -> float | None:
+        return float(weighted.sum() / self.total_weight) if self.total_weight > 0 else None
 
 
 def masking_many(

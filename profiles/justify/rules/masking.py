@@ -92,16 +92,16 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
         if covering.both_playing < MIN_BOTH_PLAYING:
             continue
         for pair, pans in ((covering, (pan, None)), (covered, (None, pan))):
-            old = pair.at(*(before if p is None else p for p in pans))
-            if old.index is not None:
-                weighed.append((old.index, other, pair, pans))
+            old = pair.index_at(*(before if p is None else p for p in pans))
+            if old is not None:
+                weighed.append((old, other, pair, pans))
     best: tuple[float, str, float, float] | None = None
     for old_index, other, pair, pans in sorted(weighed, key=lambda w: -w[0]):
         if old_index * (1.0 - kept) < max(MIN_REDUCTION, best[0] if best else MIN_REDUCTION):
             break
-        new = pair.at(*(after if p is None else p for p in pans))
-        if new.index is not None and (best is None or old_index - new.index > best[0]):
-            best = (old_index - new.index, other, old_index, new.index)
+        new = pair.index_at(*(after if p is None else p for p in pans))
+        if new is not None and (best is None or old_index - new > best[0]):
+            best = (old_index - new, other, old_index, new)
     if best is None or best[0] < MIN_REDUCTION:
         return None
     reduction, partner, old_index, new_index = best
