@@ -186,7 +186,7 @@ def _detector(
             peak = x - state
         segment = i // steps_per_segment
         if segment < count:
-            gains[segment] += math.exp(-state * _NEPERS_PER_DB_POWER)  # 10^(-state/10)
+            gains[segment] += math.exp(-state * _NEPERS_PER_DB_POWER) if state > 0.0 else 1.0  # 10^(-state/10)
     return reduction, gains / steps_per_segment, peak
 
 
