@@ -30,18 +30,28 @@ _NEPERS_PER_DB_POWER = math.log(10.0) / 10.0
 SILENCE_DBFS = -120.0
 
 
+def _computed_reduction(over_db: float, ratio: float, knee_db: float) -> float:
+    """The gain computer (Giannoulis et al. eq. 4) as the reduction it asks for (dB), for a level
+    `over_db` above the threshold: none under it, (1 - 1/ratio) of the excess over it, and a
+    quadratic across a soft knee `knee_db` wide."""
+    if knee_db > 0.0 and abs(over_db) <= knee_db / 2.0:
+        return (1.0 - 1.0 / ratio) * (over_db + knee_db / 2.0) ** 2 / (2.0 * knee_db)
+    if over_db > 0.0:
+        return over_db - over_db / ratio
+    return 0.0
+
+
+# One gain computer, compiled twice: for the detector's loop, and as a ufunc over arrays.
+_reduction_at = numba.njit(cache=True, nogil=True)(_computed_reduction)
+_reduction_of = numba.vectorize(cache=True)(_computed_reduction)  # compiled at its first call
+
+
 def static_curve_db(
     level_db: npt.ArrayLike, threshold_db: float, ratio: float, knee_db: float
 ) -> npt.NDArray[np.float64]:
     """Output level of the gain computer for input levels (dB), soft knee of width `knee_db`."""
     x = np.asarray(level_db, dtype=np.float64)
-    over = x - threshold_db
-    y = np.where(over > 0, threshold_db + over / ratio, x)
-    if knee_db > 0:
-        inside = np.abs(over) <= knee_db / 2
-        soft = x + (1.0 / ratio - 1.0) * (over + knee_db / 2) ** 2 / (2.0 * knee_db)
-        y = np.where(inside, soft, np.where(over < -knee_db / 2, x, threshold_db + over / ratio))
-    return y
+    return np.asarray(x - _reduction_of(x - threshold_db, float(ratio), float(knee_db)), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -114,19 +124,6 @@ def gain_reduction(
 ) -> GainReduction:
     """The gain reduction a compressor with this setting would apply to `samples`."""
     peaks = step_peaks(ArraySource(np.atleast_2d(np.asarray(samples, dtype=np.float32)), sample_rate_hz))
-    return peaks_gain_reduction(peaks, threshold_db, ratio, knee_db, attack_ms, release_ms)
-
-
-def peaks_gain_reduction(
-    peaks: StepPeaks,
-    threshold_db: float,
-    ratio: float,
-    knee_db: float = 0.0,
-    attack_ms: float = 10.0,
-    release_ms: float = 100.0,
-) -> GainReduction:
-    """The gain reduction a compressor with this setting would apply to the signal whose
-    StepPeaks these are (the same as `gain_reduction` on its samples)."""
     reduction, _, _ = _compressor(peaks, threshold_db, ratio, knee_db, attack_ms, release_ms)
     return GainReduction(reduction, peaks.step_s)
 
@@ -166,17 +163,10 @@ def _detector(
     reduction = np.empty(n)
     gains = np.zeros(count)
     peak = SILENCE_DBFS
-    slope = 1.0 / ratio - 1.0
     state = 0.0
     for i in range(n):
         x = level[i]
-        over = x - threshold_db
-        if knee_db > 0.0 and abs(over) <= knee_db / 2.0:
-            wanted = -slope * (over + knee_db / 2.0) ** 2 / (2.0 * knee_db)
-        elif over > 0.0:
-            wanted = over - over / ratio
-        else:
-            wanted = 0.0
+        wanted = _reduction_at(x - threshold_db, ratio, knee_db)
         if wanted > state:
             state = attack * state + (1.0 - attack) * wanted
         else:

@@ -34,7 +34,7 @@ FRAMES_KIND = "track-band-frames/2"  # /2: energies stored as float32
 PEAKS_KIND = "track-step-peaks/1"
 EFFECT_KIND = "compressor-effect/1"
 _COMPRESSOR_TERMS = ("threshold_db", "ratio", "knee_db", "attack_ms", "release_ms")
-_Cached = TypeVar("_Cached", BandFrames, StepPeaks)
+_Cached = TypeVar("_Cached", AudioAnalysis, BandFrames, StepPeaks, CompressorEffect)
 
 
 @dataclass
@@ -55,16 +55,7 @@ class TrackAudio:
     def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
         """The analysis of `track`'s dry signal in `session`, or None when it has no audio that
         can be read (no clips, files missing or outside the session's folder, no file on disk)."""
-        signal = self._signal(session, track)
-        if signal is None:
-            return None
-        key = self._key(signal.clips)
-        if key not in self._done:
-            try:
-                self._done[key] = self._measure(key, signal)
-            except AudioError:  # a clip file that turns out unreadable midway
-                return None
-        return self._done[key]
+        return self._derived(session, track, KIND, analyze, AudioAnalysis.from_bytes, self._done)
 
     def band_frames(self, session: Session, track: str) -> BandFrames | None:
         """The band energies over time of `track`'s dry signal (for masking), or None."""
@@ -84,25 +75,23 @@ class TrackAudio:
             return None
         terms = {term: float(setting[f"comp.{term}"]) for term in _COMPRESSOR_TERMS}
         key = hashlib.sha256(json.dumps([self._key(signal.clips), terms], sort_keys=True).encode()).hexdigest()
-        data = self._cached(key, EFFECT_KIND)
-        if data is not None:
-            return CompressorEffect.from_bytes(data)
-        peaks = self.step_peaks(session, track)
-        if peaks is None:
+
+        def compute() -> CompressorEffect:
+            peaks = self.step_peaks(session, track)
+            if peaks is None:
+                raise AudioError(track, "its audio cannot be read")
+            return compressor_effect(peaks, **terms)
+
+        try:
+            return self._through_cache(key, EFFECT_KIND, CompressorEffect.from_bytes, compute)
+        except AudioError:
             return None
-        effect = compressor_effect(peaks, **terms)
-        self._pending[(key, EFFECT_KIND)] = effect.to_bytes()
-        return effect
 
     def flush(self) -> None:
         """Write the measurements made since the last flush to the store's cache, in one
         transaction (the processor flushes before it appends each batch's verdicts)."""
         AnalysisCache(self.store).put_many([(key, kind, data) for (key, kind), data in self._pending.items()])
         self._pending.clear()
-
-    def _cached(self, key: str, kind: str) -> bytes | None:
-        found = self._pending.get((key, kind))
-        return found if found is not None else AnalysisCache(self.store).get(key, kind)
 
     def _derived(
         self,
@@ -113,22 +102,32 @@ class TrackAudio:
         decode: Callable[[bytes], _Cached],
         kept: dict[str, _Cached],
     ) -> _Cached | None:
-        """A measurement of `track`'s dry signal other than the analysis, through the cache."""
+        """A measurement of `track`'s dry signal, kept for the run and through the cache; None
+        when the track has no audio that can be read, or a clip file turns out unreadable midway."""
         signal = self._signal(session, track)
         if signal is None:
             return None
         key = self._key(signal.clips)
         if key not in kept:
-            data = self._cached(key, kind)
-            if data is not None:
-                kept[key] = decode(data)
-            else:
-                try:
-                    kept[key] = found = compute(signal)
-                except AudioError:
-                    return None
-                self._pending[(key, kind)] = found.to_bytes()
+            try:
+                kept[key] = self._through_cache(key, kind, decode, lambda: compute(signal))
+            except AudioError:
+                return None
         return kept[key]
+
+    def _through_cache(
+        self, key: str, kind: str, decode: Callable[[bytes], _Cached], compute: Callable[[], _Cached]
+    ) -> _Cached:
+        """A measurement by its key: from this run's measurements not yet written or the store's
+        cache, else computed (and queued for the cache: `flush`)."""
+        data = self._pending.get((key, kind))
+        if data is None:
+            data = AnalysisCache(self.store).get(key, kind)
+        if data is not None:
+            return decode(data)
+        found = compute()
+        self._pending[(key, kind)] = found.to_bytes()
+        return found
 
     def _signal(self, session: Session, track: str) -> DrySignal | None:
         """A track's dry signal in `session`, located once per session and track. The sessions of
@@ -163,14 +162,6 @@ class TrackAudio:
             placed.append([self._hashes[clip.path], clip.position_s, clip.duration_s, clip.offset_s, clip.gain_db,
                            clip.fade_in_s, clip.fade_out_s])  # fmt: skip
         return hashlib.sha256(json.dumps(placed).encode()).hexdigest()
-
-    def _measure(self, key: str, signal: DrySignal) -> AudioAnalysis:
-        data = self._cached(key, KIND)
-        if data is not None:
-            return AudioAnalysis.from_bytes(data)
-        result = analyze(signal)
-        self._pending[(key, KIND)] = result.to_bytes()
-        return result
 
 
 def session_file(payload_file: str) -> Path | None:

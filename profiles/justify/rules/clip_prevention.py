@@ -117,8 +117,7 @@ def _compressor(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     if new is None or measured is None or not np.isfinite(measured.true_peak_dbtp):
         return None
     old = dynamics.setting(save.before, track, device)
-    output_before = 0.0 if old is None else sum(old.get(term, 0.0) for term in _OUTPUT_TERMS)
-    if measured.true_peak_dbtp + output_before + _fader(save.before, track) <= CEILING_DBTP:
+    if measured.true_peak_dbtp + _output_db(old) + _fader(save.before, track) <= CEILING_DBTP:
         return None  # under the ceiling before, whatever the compressor did: nothing to prevent
     peak_before = _compressed_peak(save, track, old, _fader(save.before, track))
     peak_after = _compressed_peak(save, track, new, _fader(save.after, track))
@@ -150,8 +149,7 @@ def _compressed_peak(save: SaveChanges, track: str, setting: dict[str, float] | 
     if effect is None:
         return None
     overshoot = max(0.0, measured.true_peak_dbtp - measured.sample_peak_dbfs)
-    output = sum(setting.get(term, 0.0) for term in _OUTPUT_TERMS)
-    return effect.peak_dbfs + overshoot + output + fader
+    return effect.peak_dbfs + overshoot + _output_db(setting) + fader
 
 
 def _fader(session: Session, track: str) -> float:
@@ -160,3 +158,8 @@ def _fader(session: Session, track: str) -> float:
     except KeyError:
         return 0.0
     return -120.0 if volume is None else volume
+
+
+def _output_db(setting: dict[str, float] | None) -> float:
+    """The gain a compressor setting adds after its gain reduction (make-up and output)."""
+    return 0.0 if setting is None else sum(setting.get(term, 0.0) for term in _OUTPUT_TERMS)
