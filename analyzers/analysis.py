@@ -91,6 +91,7 @@ class AudioAnalysis:
             "true_peak_dbtp": _finite(self.true_peak_dbtp, 9),
             "sample_peak_dbfs": _finite(self.sample_peak_dbfs, 9),
             "rms_dbfs": _finite(self.rms_dbfs, 9),
+            "tail": self.loudness.tail,
             "lowest": None
             if self.lowest is None
             else [self.lowest.freq_hz, self.lowest.note, self.lowest.energy_below],
@@ -112,7 +113,7 @@ class AudioAnalysis:
             sample_rate_hz=scalars["sample_rate_hz"],
             channels=scalars["channels"],
             duration_s=scalars["duration_s"],
-            loudness=Loudness.of_segments(segments),
+            loudness=Loudness.of_segments(segments, scalars["tail"]),
             true_peak_dbtp=_or_silence(scalars["true_peak_dbtp"]),
             sample_peak_dbfs=_or_silence(scalars["sample_peak_dbfs"]),
             rms_dbfs=_or_silence(scalars["rms_dbfs"]),
@@ -162,7 +163,7 @@ def analyze(source: AudioSource) -> AudioAnalysis:
         sample_rate_hz=rate,
         channels=channels,
         duration_s=frames / rate,
-        loudness=Loudness.of_segments(segments.segments()),
+        loudness=Loudness.of_segments(segments.segments(), segments.tail()),
         true_peak_dbtp=peaks.true_peak_dbtp,
         sample_peak_dbfs=peaks.sample_peak_dbfs,
         rms_dbfs=rms_dbfs,

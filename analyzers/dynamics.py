@@ -212,8 +212,12 @@ def compressor_effect(
     return CompressorEffect(gains, peak)
 
 
-def compressed_loudness(segments: npt.NDArray[np.float64], effect: CompressorEffect) -> Loudness:
-    """A signal's loudness (from its 100 ms segment energies, analyzers.loudness) with a
-    compressor's effect taken off each segment: the loudness range a compressor setting leaves."""
+def compressed_loudness(loudness: Loudness, effect: CompressorEffect) -> Loudness:
+    """A signal's loudness (its 100 ms segment energies, analyzers.loudness) with a compressor's
+    effect taken off each segment: the loudness range a compressor setting leaves. The tail past
+    the last whole segment takes the last segment's gain."""
+    segments = loudness.segments
     count = min(len(segments), len(effect.segment_gain))
-    return Loudness.of_segments(segments[:count] * effect.segment_gain[:count])
+    gain = effect.segment_gain[:count]
+    tail = loudness.tail if count and count == len(segments) else None
+    return Loudness.of_segments(segments[:count] * gain, None if tail is None else tail * float(gain[-1]))

@@ -11,7 +11,12 @@ short-term series, and loudness range per EBU Tech 3342.
   segments (75 % overlap); a 3 s short-term window is thirty (updated every 100 ms, which EBU
   Tech 3342 (2016) asks for: at least 10 Hz).
 - Integrated: blocks above the absolute gate (-70 LUFS), then above the relative gate (10 LU
-  under the loudness of those blocks).
+  under the loudness of those blocks). BS.1770-4 runs the block index j up to (T - Tg)/(Tg step)
+  (its eq. 3), which is rarely a whole number. We round it to the nearest, as pyloudnorm does:
+  a stream that ends more than half way into a 100 ms segment gets one last gating block over
+  its final samples, the missing ones counted as silence. libebur128 and ffmpeg count complete
+  blocks only (`integrated_lufs(segments)` without the tail reads as they do). The two readings
+  differ by a few tenths of a LU on a file of a second or two, by under 0.01 LU past 30 s.
 - Loudness range: short-term values above -70 LUFS and above the relative gate (20 LU under
   their energy mean), from the 10th to the 95th percentile.
 """
@@ -109,6 +114,11 @@ class SegmentMeter:
         """Mean square of every complete 100 ms segment so far."""
         return np.concatenate(self._segments) if self._segments else np.zeros(0)
 
+    def tail(self) -> float | None:
+        """The mean square of the last, incomplete segment, zero-padded to a whole one, when
+        the stream ends more than half way into it; None otherwise (see integrated_lufs)."""
+        return self._partial / self.segment_frames if 2 * self._fill > self.segment_frames else None
+
 
 def windows(segments: npt.NDArray[np.float64], length: int) -> npt.NDArray[np.float64]:
     """Mean square of every window of `length` segments, one per segment step."""
@@ -118,8 +128,12 @@ def windows(segments: npt.NDArray[np.float64], length: int) -> npt.NDArray[np.fl
     return (sums[length:] - sums[:-length]) / length
 
 
-def integrated_lufs(segments: npt.NDArray[np.float64]) -> float | None:
-    """Gated integrated loudness (BS.1770-4) from 100 ms segment energies; None for silence."""
+def integrated_lufs(segments: npt.NDArray[np.float64], tail: float | None = None) -> float | None:
+    """Gated integrated loudness (BS.1770-4) from 100 ms segment energies; None for silence.
+    With a `tail` (SegmentMeter.tail), a stream holding at least one whole block gets one more
+    block over its end: the block index rounded to the nearest (see the module's docstring)."""
+    if tail is not None and len(segments) >= MOMENTARY_SEGMENTS:
+        segments = np.append(segments, tail)
     blocks = windows(segments, MOMENTARY_SEGMENTS)
     loud = blocks[lufs(blocks) > ABSOLUTE_GATE_LUFS]
     if not len(loud):
@@ -146,20 +160,23 @@ def loudness_range_lu(short_term: npt.NDArray[np.float64]) -> float:
 @dataclass(frozen=True)
 class Loudness:
     """The loudness of a stream: integrated, range, and the 10 Hz series (LUFS, -inf in silence),
-    all from the 100 ms segment energies it keeps."""
+    all from the 100 ms segment energies it keeps and the tail past the last whole segment
+    (SegmentMeter.tail), which only the integrated loudness counts."""
 
     segments: npt.NDArray[np.float64]
+    tail: float | None
     integrated_lufs: float | None
     loudness_range_lu: float
     momentary_lufs: npt.NDArray[np.float64]
     short_term_lufs: npt.NDArray[np.float64]
 
     @classmethod
-    def of_segments(cls, segments: npt.NDArray[np.float64]) -> Loudness:
+    def of_segments(cls, segments: npt.NDArray[np.float64], tail: float | None = None) -> Loudness:
         short_term = windows(segments, SHORT_TERM_SEGMENTS)
         return cls(
             segments,
-            integrated_lufs(segments),
+            tail,
+            integrated_lufs(segments, tail),
             loudness_range_lu(short_term),
             lufs(windows(segments, MOMENTARY_SEGMENTS)),
             lufs(short_term),

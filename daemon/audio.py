@@ -32,7 +32,7 @@ from daemon.model import Session, Track
 from daemon.store import Store
 from daemon.tables import AnalysisRow
 
-ANALYSIS_KIND = "audio-analysis/1"
+ANALYSIS_KIND = "audio-analysis/2"  # /2: the tail past the last whole segment
 AUDIO_SUFFIXES = frozenset(
     {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg", ".oga", ".opus", ".mp3", ".caf", ".w64", ".rf64"}
 )

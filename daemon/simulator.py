@@ -671,7 +671,7 @@ def _range_lu(song: RenderedSong, track: str, setting: Mapping[str, float]) -> f
         attack_ms=setting["comp.attack_ms"],
         release_ms=setting["comp.release_ms"],
     )
-    return compressed_loudness(analyze(source).loudness.segments, effect).loudness_range_lu
+    return compressed_loudness(analyze(source).loudness, effect).loudness_range_lu
 
 
 def _compressor_move(

@@ -29,7 +29,7 @@ from daemon.hashing import hash_file
 from daemon.model import Session
 from daemon.store import Store
 
-KIND = "track-dry/1"
+KIND = "track-dry/2"  # /2: AudioAnalysis keeps its loudness tail
 FRAMES_KIND = "track-band-frames/2"  # /2: energies stored as float32
 PEAKS_KIND = "track-step-peaks/1"
 EFFECT_KIND = "compressor-effect/1"

@@ -8,7 +8,7 @@ import pytest
 
 from analyzers.analysis import analyze
 from analyzers.audio import ArraySource
-from analyzers.loudness import k_weighting_taps, windows
+from analyzers.loudness import integrated_lufs, k_weighting_taps, windows
 from tests.analyzers.signals import faded_peak_tone, isp_pulses, on_channels, steps
 
 RATES = (44100, 48000, 96000)
@@ -46,6 +46,26 @@ def test_silence_has_no_integrated_loudness() -> None:
     assert result.integrated_lufs is None
     assert result.true_peak_dbtp == -np.inf
     assert result.report()["integrated_lufs"] is None
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_a_stream_ending_past_half_a_step_gets_a_last_block_over_its_end(rate: int) -> None:
+    # 1.6 s at -30 dBFS, then a burst at -10 dBFS: 80 ms of it (past half a 100 ms step) counts
+    # in a last block, zero-padded; 40 ms (under half) is left out, as libebur128 leaves both.
+    for burst_s, counted in ((0.08, True), (0.04, False)):
+        signal = on_channels(steps([(-30.0, 1.6), (-10.0, burst_s)], rate), 2)
+        result = analyze(ArraySource(signal, rate))
+        complete = integrated_lufs(result.loudness.segments)
+        assert complete == pytest.approx(-30.0, abs=0.1)
+        assert result.loudness.tail is not None if counted else result.loudness.tail is None
+        assert result.integrated_lufs is not None
+        if counted:  # a 14th block after 13 whole ones: 3/4 at -30, 0.2 of it at -10 (0.05 padded)
+            block = 10 ** (-3.0) * 0.75 + 10 ** (-1.0) * 0.2
+            expected = 10 * np.log10((13 * 10 ** (-3.0) + block) / 14)
+            assert result.integrated_lufs == pytest.approx(expected, abs=0.1)
+            assert result.integrated_lufs > complete + 1.0
+        else:
+            assert result.integrated_lufs == complete
 
 
 TECH_3342 = {  # case: (levels dBFS and seconds, expected loudness range LU)

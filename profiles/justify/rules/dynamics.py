@@ -90,7 +90,7 @@ def compressed(save: SaveChanges, track: str, setting: dict[str, float]) -> Loud
     measured, effect = save.measured(track), save.compressor_effect(track, setting)
     if measured is None or effect is None:
         return None
-    return compressed_loudness(measured.loudness.segments, effect)
+    return compressed_loudness(measured.loudness, effect)
 
 
 def _others(save: SaveChanges, track: str) -> float | None:
