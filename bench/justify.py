@@ -42,7 +42,8 @@ from daemon.events import JUDGED_TYPES  # noqa: E402
 from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
 from daemon.ingest import ingest  # noqa: E402
 from daemon.model import Session, canonical_params  # noqa: E402
-from daemon.simulator import first_session, simulate_archive  # noqa: E402
+from daemon.simulator import simulate_archive  # noqa: E402
+from daemon.simulator_session import first_session  # noqa: E402
 from daemon.store import LoggedEvent, Store, sqlite_url  # noqa: E402
 from profiles.justify.processor import justify  # noqa: E402
 

@@ -110,10 +110,11 @@ def cmd_watch(args: argparse.Namespace) -> int:
     settled, until SIGTERM or Ctrl-C. Wires the watcher to the config file (roots bound to
     engineers, timings), the log files, systemd's notifications, the status file `service status`
     reads, and the down-time scheduler."""
-    from daemon import downtime, service
+    from daemon import downtime, logs, run_status
+    from daemon.instance import instance_lock, status_path, stop_on_signals
     from daemon.notify import Notifier
     from daemon.store import Store
-    from daemon.watch import Outcome, Watcher, instance_lock, status_path, stop_on_signals
+    from daemon.watch import Outcome, Watcher
     from profiles.justify.processor import justify
 
     settings = config.load_config()
@@ -129,10 +130,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
     rescan = settings.watch.rescan_seconds if args.rescan is None else args.rescan
     if quiet <= 0 or rescan <= 0:
         raise AppError("--quiet and --rescan must be positive numbers of seconds", "for example --quiet 2")
-    log_file = service.setup_logging(args.verbose)
+    log_file = logs.setup_logging(args.verbose)
     url = config.db_url(args.db)
     with instance_lock(url), Notifier.from_env(unset=True) as notifier:
-        status = service.StatusWriter(roots, status_path(url))
+        status = run_status.StatusWriter(roots, status_path(url))
         # The after-save jobs (justification) run once no save has come for a quiet period.
         scheduler = downtime.Scheduler(idle_after=settings.watch.idle_seconds, settle=quiet)
         store = Store.open(url)
@@ -186,7 +187,7 @@ def _mtime(path: Path) -> datetime | None:
 def cmd_service(args: argparse.Namespace) -> int:
     """Install, remove or report the service (a systemd user unit, or a launchd agent)."""
     from daemon import service
-    from daemon.watch import status_path
+    from daemon.instance import status_path
 
     result: service.ServiceResult | service.ServiceStatus
     if args.action == "install":

@@ -1,6 +1,7 @@
-"""The service: installing the watcher as a user service, what it last did, and its logs.
+"""The service: installing the watcher as a user service, and asking how it is doing.
 
 `tapeop service install|uninstall|status` (CONTRACT.md) is `install()`, `uninstall()` and `status()`.
+What the running service writes about itself is in `daemon.run_status`; its logs, `daemon.logs`.
 
 - Linux, systemd (systemd.service(5), systemd.kill(5), sd_notify(3)): a user unit
   `$XDG_CONFIG_HOME/systemd/user/tapeop.service` (`~/.config` without it) with `Type=notify` (the
@@ -18,41 +19,32 @@
   (database, config, data and log folders) are passed on to the service.
 - Every call of systemctl, loginctl and launchctl goes through one `Runner`, so tests check the
   commands without a service manager; the unit file and plist are plain files, tested for real.
-- The running service records what it does in `service-status.json` in the data folder
-  (`StatusWriter`, written atomically: a temp file renamed over it); `status()` reads it back.
-- Logs: `setup_logging()` writes to `tapeop.log` in the user log folder (`TAPEOP_LOG_DIR`
-  overrides it), rotated at 1 MB with 5 old files kept, and to stderr (the journal under systemd).
+- `status()` adds what the running service last recorded (`daemon.run_status.read_status`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import getpass
-import json
 import logging
-import logging.handlers
 import os
 import plistlib
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from daemon import config
 from daemon.errors import AppError
+from daemon.logs import LOG_FILE
+from daemon.run_status import RunStatus, read_status, write_atomically
 
 log = logging.getLogger(__name__)
 
 UNIT = "tapeop.service"
 LABEL = "org.tapeop.watch"
-STATUS_FILE = "service-status.json"
-LOG_FILE = "tapeop.log"
-STATUS_SCHEMA = "tapeop.service-status/1"
 PASSED_ON = ("TAPEOP_DB", "TAPEOP_CONFIG_DIR", "TAPEOP_DATA_DIR", "TAPEOP_LOG_DIR")
 
 Platform = Literal["systemd", "launchd"]
@@ -209,17 +201,6 @@ def _must(runner: Runner, args: list[str], path: Path, hint: str) -> subprocess.
     return result
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
 def install(
     roots: Sequence[Path] = (),
     *,
@@ -234,18 +215,11 @@ def install(
     """Write the unit (or plist) that runs `tapeop watch` on `roots` (default: the config file's roots),
     then enable and (re)start it. Installing again replaces the file and restarts the service."""
     platform = platform or detect_platform()
-    if not roots:
-        roots = [root.path for root in config.load_config().watch.roots]
-    if not roots:
-        raise AppError(
-            "no folders to watch",
-            f"name them (`tapeop service install PATH...`) or add [[watch.roots]] to {config.config_file()}",
-        )
-    log_folder = config.log_dir()
+    roots = _roots_to_watch(roots)
     spec = ServiceSpec(
         command=tuple(service_command(roots, db=db, extra_args=extra_args)),
         environment=service_environment(),
-        log_dir=log_folder,
+        log_dir=config.log_dir(),
         watchdog_seconds=watchdog_seconds,
     )
     path = unit_path(platform)
@@ -254,37 +228,66 @@ def install(
         f"{root} does not exist (yet): it is watched once it does" for root in roots if not root.exists()
     ]
     if platform == "systemd":
-        _write_atomically(path, systemd_unit(spec).encode())
-        result.done.append(f"wrote {path}")
-        hint = f"systemd's user manager must be running (log in, or `loginctl enable-linger`); then `systemctl --user enable --now {UNIT}`"
-        _must(runner, ["systemctl", "--user", "daemon-reload"], path, hint)
-        _must(runner, ["systemctl", "--user", "enable", UNIT], path, hint)
-        result.done.append(f"enabled {UNIT} (starts with your user session)")
-        if start:
-            _must(runner, ["systemctl", "--user", "restart", UNIT], path, hint)
-            result.done.append(f"started {UNIT}")
-        if linger:
-            lingered = runner(["loginctl", "enable-linger", getpass.getuser()])
-            if lingered.returncode == 0:
-                result.done.append("lingering enabled: it runs also when you are not logged in")
-            else:
-                result.warnings.append(
-                    f"`loginctl enable-linger` failed ({_first_line(lingered)}): it runs only while you are logged in"
-                )
+        _install_systemd(spec, path, result, runner, start=start, linger=linger)
     else:
-        log_folder.mkdir(parents=True, exist_ok=True)  # launchd opens the stdout/stderr files there
-        _write_atomically(path, launchd_plist(spec))
-        result.done.append(f"wrote {path}")
-        domain = f"gui/{os.getuid()}"
-        runner(["launchctl", "bootout", f"{domain}/{LABEL}"])  # an older version, if loaded; else it fails: fine
-        hint = f"check the file with `plutil -lint {path}`, then `launchctl bootstrap {domain} {path}`"
-        _must(runner, ["launchctl", "enable", f"{domain}/{LABEL}"], path, hint)
-        result.done.append(f"enabled {LABEL} (loads at login)")
-        if start:
-            _must(runner, ["launchctl", "bootstrap", domain, str(path)], path, hint)
-            result.done.append(f"started {LABEL}")
+        _install_launchd(spec, path, result, runner, start=start)
     log.info("installed the %s service at %s: %s", platform, path, " ".join(spec.command))
     return result
+
+
+def _roots_to_watch(roots: Sequence[Path]) -> Sequence[Path]:
+    """The roots given, else the config file's; none at all is an error."""
+    if not roots:
+        roots = [root.path for root in config.load_config().watch.roots]
+    if not roots:
+        raise AppError(
+            "no folders to watch",
+            f"name them (`tapeop service install PATH...`) or add [[watch.roots]] to {config.config_file()}",
+        )
+    return roots
+
+
+def _install_systemd(
+    spec: ServiceSpec, path: Path, result: ServiceResult, runner: Runner, *, start: bool, linger: bool
+) -> None:
+    """Write the user unit, reload the user manager, enable (and restart) the unit, and ask for lingering."""
+    write_atomically(path, systemd_unit(spec).encode())
+    result.done.append(f"wrote {path}")
+    hint = f"systemd's user manager must be running (log in, or `loginctl enable-linger`); then `systemctl --user enable --now {UNIT}`"
+    _must(runner, ["systemctl", "--user", "daemon-reload"], path, hint)
+    _must(runner, ["systemctl", "--user", "enable", UNIT], path, hint)
+    result.done.append(f"enabled {UNIT} (starts with your user session)")
+    if start:
+        _must(runner, ["systemctl", "--user", "restart", UNIT], path, hint)
+        result.done.append(f"started {UNIT}")
+    if linger:
+        _enable_linger(result, runner)
+
+
+def _enable_linger(result: ServiceResult, runner: Runner) -> None:
+    """`loginctl enable-linger`, so that the unit runs without a login session; a failure is a warning."""
+    lingered = runner(["loginctl", "enable-linger", getpass.getuser()])
+    if lingered.returncode == 0:
+        result.done.append("lingering enabled: it runs also when you are not logged in")
+    else:
+        result.warnings.append(
+            f"`loginctl enable-linger` failed ({_first_line(lingered)}): it runs only while you are logged in"
+        )
+
+
+def _install_launchd(spec: ServiceSpec, path: Path, result: ServiceResult, runner: Runner, *, start: bool) -> None:
+    """Write the agent's plist, unload an older version, enable it and (with `start`) bootstrap it."""
+    spec.log_dir.mkdir(parents=True, exist_ok=True)  # launchd opens the stdout/stderr files there
+    write_atomically(path, launchd_plist(spec))
+    result.done.append(f"wrote {path}")
+    domain = f"gui/{os.getuid()}"
+    runner(["launchctl", "bootout", f"{domain}/{LABEL}"])  # an older version, if loaded; else it fails: fine
+    hint = f"check the file with `plutil -lint {path}`, then `launchctl bootstrap {domain} {path}`"
+    _must(runner, ["launchctl", "enable", f"{domain}/{LABEL}"], path, hint)
+    result.done.append(f"enabled {LABEL} (loads at login)")
+    if start:
+        _must(runner, ["launchctl", "bootstrap", domain, str(path)], path, hint)
+        result.done.append(f"started {LABEL}")
 
 
 def uninstall(*, platform: Platform | None = None, runner: Runner = run_command) -> ServiceResult:
@@ -341,34 +344,11 @@ class ServiceStatus:
 def status(
     *, platform: Platform | None = None, runner: Runner = run_command, status_path: Path | None = None
 ) -> ServiceStatus:
+    """Whether the service is installed and running (asked of the service manager), and what it
+    last recorded in its status file (`status_path`, default: the data folder's)."""
     platform = platform or detect_platform()
     path = unit_path(platform)
-    running: bool | None
-    pid: int | None = None
-    if platform == "systemd":
-        shown = runner(
-            ["systemctl", "--user", "show", UNIT, "--property=LoadState,ActiveState,SubState,MainPID,Result"]
-        )
-        props = dict(line.split("=", 1) for line in shown.stdout.splitlines() if "=" in line)
-        if shown.returncode != 0 or "ActiveState" not in props:
-            running, state = None, f"systemctl --user cannot tell: {_first_line(shown)}"
-        else:
-            running = props["ActiveState"] in ("active", "reloading", "deactivating")
-            state = f"{props['ActiveState']} ({props.get('SubState', '?')})"
-            if props.get("Result", "success") not in ("success", ""):
-                state += f", last result: {props['Result']}"
-            pid = int(props["MainPID"]) if props.get("MainPID", "0").isdigit() and props["MainPID"] != "0" else None
-    else:
-        printed = runner(["launchctl", "print", f"gui/{os.getuid()}/{LABEL}"])
-        if printed.returncode != 0:
-            running, state = False, "not loaded"
-        else:
-            found = dict(re.findall(r"^\s*(state|pid|last exit code) = (.+?)\s*$", printed.stdout, re.MULTILINE))
-            running = found.get("state") == "running"
-            state = found.get("state", "loaded")
-            if "last exit code" in found:
-                state += f", last exit code {found['last exit code']}"
-            pid = int(found["pid"]) if found.get("pid", "").isdigit() else None
+    running, state, pid = _systemd_state(runner) if platform == "systemd" else _launchd_state(runner)
     return ServiceStatus(
         platform=platform,
         path=path,
@@ -381,245 +361,30 @@ def status(
     )
 
 
-# --- what the running service did: service-status.json -----------------------------------------------
+def _systemd_state(runner: Runner) -> tuple[bool | None, str, int | None]:
+    """(running, state, main pid) of the unit, from `systemctl --user show`; running is None when
+    systemctl cannot tell."""
+    shown = runner(["systemctl", "--user", "show", UNIT, "--property=LoadState,ActiveState,SubState,MainPID,Result"])
+    props = dict(line.split("=", 1) for line in shown.stdout.splitlines() if "=" in line)
+    if shown.returncode != 0 or "ActiveState" not in props:
+        return None, f"systemctl --user cannot tell: {_first_line(shown)}", None
+    running = props["ActiveState"] in ("active", "reloading", "deactivating")
+    state = f"{props['ActiveState']} ({props.get('SubState', '?')})"
+    if props.get("Result", "success") not in ("success", ""):
+        state += f", last result: {props['Result']}"
+    pid = int(props["MainPID"]) if props.get("MainPID", "0").isdigit() and props["MainPID"] != "0" else None
+    return running, state, pid
 
 
-def status_file() -> Path:
-    return config.data_dir() / STATUS_FILE
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class LastSave:
-    path: str
-    session: str
-    version: int | None
-    events: int
-    at: datetime
-
-
-@dataclass(frozen=True)
-class LastRejected:
-    path: str
-    reason: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class RunStatus:
-    """What the running service writes about itself (`service-status.json`)."""
-
-    pid: int
-    started_at: datetime
-    updated_at: datetime
-    state: str = "starting"  # starting, scanning, watching, stopping, stopped
-    roots: tuple[str, ...] = ()
-    last_activity: datetime | None = None
-    last_save: LastSave | None = None
-    last_rejected: LastRejected | None = None
-    saves: int = 0
-    events: int = 0
-    rejected: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        def encode(value: Any) -> Any:
-            if isinstance(value, datetime):
-                return value.isoformat()
-            if isinstance(value, dict):
-                return {k: encode(v) for k, v in value.items()}
-            if isinstance(value, list | tuple):
-                return [encode(v) for v in value]
-            return value
-
-        return {"schema": STATUS_SCHEMA, **encode(asdict(self))}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RunStatus:
-        def when(value: Any) -> datetime | None:
-            return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-        save, rejected = data.get("last_save"), data.get("last_rejected")
-        return cls(
-            pid=int(data["pid"]),
-            started_at=datetime.fromisoformat(data["started_at"]),
-            updated_at=datetime.fromisoformat(data["updated_at"]),
-            state=str(data.get("state", "?")),
-            roots=tuple(map(str, data.get("roots", ()))),
-            last_activity=when(data.get("last_activity")),
-            last_save=None
-            if not save
-            else LastSave(
-                path=save["path"],
-                session=save["session"],
-                version=save.get("version"),
-                events=int(save.get("events", 0)),
-                at=datetime.fromisoformat(save["at"]),
-            ),
-            last_rejected=None
-            if not rejected
-            else LastRejected(
-                path=rejected["path"], reason=rejected["reason"], at=datetime.fromisoformat(rejected["at"])
-            ),
-            saves=int(data.get("saves", 0)),
-            events=int(data.get("events", 0)),
-            rejected=int(data.get("rejected", 0)),
-        )
-
-    def alive(self) -> bool:
-        """Whether the process that wrote this still runs (on this machine)."""
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-
-    def lines(self) -> list[str]:
-        def at(moment: datetime | None) -> str:
-            return "never" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-        state = self.state if self.state == "stopped" or self.alive() else f"{self.state}, but pid {self.pid} is gone"
-        out = [
-            f"last run: pid {self.pid}, started {at(self.started_at)}, {state} (updated {at(self.updated_at)})",
-            f"since then: {self.saves} save(s), {self.events} event(s), {self.rejected} rejected file(s); last activity {at(self.last_activity)}",
-        ]
-        if self.last_save:
-            s = self.last_save
-            version = f" v{s.version}" if s.version is not None else ""
-            out.append(f"last save: {s.session}{version}, {s.events} event(s), at {at(s.at)} ({s.path})")
-        if self.last_rejected:
-            r = self.last_rejected
-            out.append(f"last rejected: {r.path} at {at(r.at)}: {r.reason}")
-        return out
-
-
-def write_status(run: RunStatus, path: Path | None = None) -> Path:
-    """Write the status file atomically (a temp file renamed over it): a reader sees the old or the new."""
-    path = path or status_file()
-    text = json.dumps(run.to_json(), ensure_ascii=False, allow_nan=False, indent=1)
-    _write_atomically(path, text.encode("utf-8"))
-    return path
-
-
-def read_status(path: Path | None = None) -> RunStatus | None:
-    """The status file's record, or None when there is none or it cannot be read."""
-    path = path or status_file()
-    try:
-        return RunStatus.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("%s cannot be read: %s", path, exc)
-        return None
-
-
-class StatusWriter:
-    """Keeps the status file up to date for the running watcher; safe to call from any thread.
-
-    Writing never raises (a full disk must not stop the service): a failure is logged once.
-    """
-
-    def __init__(
-        self, roots: Sequence[Path] = (), path: Path | None = None, *, clock: Callable[[], datetime] = _now
-    ) -> None:
-        self.path = path or status_file()
-        self._clock = clock
-        now = clock()
-        self._lock = threading.Lock()
-        self._warned = False
-        self._run = RunStatus(pid=os.getpid(), started_at=now, updated_at=now, roots=tuple(map(str, roots)))
-        self._write()
-
-    @property
-    def current(self) -> RunStatus:
-        return self._run
-
-    def state(self, state: str) -> None:
-        """starting, scanning, watching, stopping or stopped."""
-        self._update(state=state)
-
-    def saved(
-        self, path: str | Path, session: str, version: int | None, events: int, at: datetime | None = None
-    ) -> None:
-        """A save was ingested: `events` appended (its session-saved event included)."""
-        when = at or self._clock()
-        with self._lock:
-            run = self._run
-            self._set(
-                last_activity=when,
-                last_save=LastSave(str(path), session, version, events, when),
-                saves=run.saves + 1,
-                events=run.events + events,
-            )
-
-    def rejected(self, path: str | Path, reason: str, events: int = 1, at: datetime | None = None) -> None:
-        """A file was refused (recorded as `save-rejected`)."""
-        when = at or self._clock()
-        with self._lock:
-            run = self._run
-            self._set(
-                last_activity=when,
-                last_rejected=LastRejected(str(path), reason, when),
-                rejected=run.rejected + 1,
-                events=run.events + events,
-            )
-
-    def _update(self, **changes: Any) -> None:
-        with self._lock:
-            self._set(**changes)
-
-    def _set(self, **changes: Any) -> None:
-        self._run = replace(self._run, updated_at=self._clock(), **changes)
-        self._write()
-
-    def _write(self) -> None:
-        try:
-            write_status(self._run, self.path)
-        except OSError as exc:
-            if not self._warned:
-                log.warning("cannot write the status file %s: %s", self.path, exc)
-                self._warned = True
-
-
-# --- logging -----------------------------------------------------------------------------------------
-
-_OURS = "_tapeop_handler"
-
-
-def setup_logging(
-    verbose: bool = False,
-    *,
-    directory: Path | None = None,
-    stderr: bool = True,
-    max_bytes: int = 1_000_000,
-    backups: int = 5,
-) -> Path:
-    """Log to `tapeop.log` in the log folder (rotated: `max_bytes` each, `backups` old files) and to
-    stderr; INFO, or DEBUG with `verbose`. Calling it again replaces the handlers it added.
-    Returns the log file's path."""
-    folder = directory or config.log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_FILE
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, _OURS, False)]:
-        root.removeHandler(handler)
-        handler.close()
-    to_file = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
-    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"))
-    handlers: list[logging.Handler] = [to_file]
-    if stderr:  # the journal (or launchd's file) stamps the time itself
-        to_stderr = logging.StreamHandler(sys.stderr)
-        to_stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        handlers.append(to_stderr)
-    for handler in handlers:
-        setattr(handler, _OURS, True)
-        root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    # APScheduler logs every job run at INFO, watchdog its internals at DEBUG: quieter unless verbose.
-    for noisy in ("apscheduler", "watchdog"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
-    return path
+def _launchd_state(runner: Runner) -> tuple[bool | None, str, int | None]:
+    """(running, state, pid) of the agent, from `launchctl print`."""
+    printed = runner(["launchctl", "print", f"gui/{os.getuid()}/{LABEL}"])
+    if printed.returncode != 0:
+        return False, "not loaded", None
+    found = dict(re.findall(r"^\s*(state|pid|last exit code) = (.+?)\s*$", printed.stdout, re.MULTILINE))
+    running = found.get("state") == "running"
+    state = found.get("state", "loaded")
+    if "last exit code" in found:
+        state += f", last exit code {found['last exit code']}"
+    pid = int(found["pid"]) if found.get("pid", "").isdigit() else None
+    return running, state, pid

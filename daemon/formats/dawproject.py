@@ -6,30 +6,34 @@ parameters and state), Arrangement lanes (audio clips, automation points with th
 markers, tempo automation). Small schema breaks seen in real exporters are read past: openDAW's
 UUID ids (not xs:ID), a converter's element order, clips that name their track on <Clips>.
 The pre-1.0 format (JSON inside the ZIP, 2020) is refused with that reason.
+
+This module holds the entry points and the walk over tracks, channels, sends, lanes and clips.
+Devices and their parameters are read in dawproject_devices, automation points in
+dawproject_automation; what the parts share (problems, values in standard units, automation
+target ids) is the ReadContext of dawproject_context, which the reader extends.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from lxml import etree
 
 from daemon import units
 from daemon.errors import ParseError
+from daemon.formats.dawproject_automation import automation_lane, read_points
+from daemon.formats.dawproject_context import TEMPO, ReadContext
+from daemon.formats.dawproject_devices import read_devices
 from daemon.formats.guard import LIMITS, SafeArchive, parse_xml, read_inside
-from daemon.formats.values import finite_or_problem, shown
+from daemon.formats.values import shown
 from daemon.model import (
-    STANDARD_TERM,
     AutomationLane,
     Channel,
     Clip,
     Device,
     Marker,
-    ParamValue,
     Send,
     Session,
     Track,
@@ -37,74 +41,8 @@ from daemon.model import (
     canonical_clips,
     canonical_lanes,
     canonical_markers,
-    canonical_params,
     canonical_sends,
-    classify_plugin,
-    unit_of,
 )
-
-DEVICE_TAGS: dict[str, tuple[str, str]] = {
-    "Equalizer": ("eq", "builtin"),
-    "Compressor": ("compressor", "builtin"),
-    "NoiseGate": ("gate", "builtin"),
-    "Limiter": ("limiter", "builtin"),
-    "BuiltinDevice": ("other", "builtin"),
-    "Device": ("other", "builtin"),
-    "Vst2Plugin": ("plugin", "vst2"),
-    "Vst3Plugin": ("plugin", "vst3"),
-    "ClapPlugin": ("plugin", "clap"),
-    "AuPlugin": ("plugin", "au"),
-}
-
-TEMPO = -1  # automation target key of the transport tempo
-
-_POINT_TIMES = etree.XPath("RealPoint/@time", smart_strings=False)
-_POINT_VALUES = etree.XPath("RealPoint/@value", smart_strings=False)
-
-BAND_TYPES: dict[str, str] = {
-    "highPass": "highpass",
-    "lowPass": "lowpass",
-    "bandPass": "bandpass",
-    "highShelf": "highshelf",
-    "lowShelf": "lowshelf",
-    "bell": "bell",
-    "notch": "notch",
-}
-
-# Built-in device elements: child element -> (standard term, kind of value).
-BUILTIN_PARAMS: dict[str, dict[str, tuple[str, str]]] = {
-    "Equalizer": {"InputGain": ("eq.input_gain_db", "db"), "OutputGain": ("eq.output_gain_db", "db")},
-    "Compressor": {
-        "Attack": ("comp.attack_ms", "ms"),
-        "AutoMakeup": ("comp.auto_makeup", "bool"),
-        "InputGain": ("comp.input_gain_db", "db"),
-        "OutputGain": ("comp.output_gain_db", "db"),
-        "Ratio": ("comp.ratio", "ratio"),
-        "Release": ("comp.release_ms", "ms"),
-        "Threshold": ("comp.threshold_db", "db"),
-    },
-    "NoiseGate": {
-        "Attack": ("gate.attack_ms", "ms"),
-        "Range": ("gate.range_db", "db"),
-        "Ratio": ("gate.ratio", "ratio"),
-        "Release": ("gate.release_ms", "ms"),
-        "Threshold": ("gate.threshold_db", "db"),
-    },
-    "Limiter": {
-        "Attack": ("limiter.attack_ms", "ms"),
-        "InputGain": ("limiter.input_gain_db", "db"),
-        "OutputGain": ("limiter.output_gain_db", "db"),
-        "Release": ("limiter.release_ms", "ms"),
-        "Threshold": ("limiter.threshold_db", "db"),
-    },
-}
-
-BAND_PARAMS: dict[str, tuple[str, str]] = {
-    "Freq": ("freq_hz", "hz"),
-    "Gain": ("gain_db", "db"),
-    "Q": ("q", "plain"),
-    "Enabled": ("enabled", "bool"),
-}
 
 
 def read_dawproject(path: str | Path, name: str | None = None) -> Session:
@@ -150,23 +88,6 @@ def _archive_state(archive: SafeArchive) -> Callable[[str], bytes | None]:
 
 
 @dataclass
-class _Target:
-    """What an automation target id points at."""
-
-    track_key: int
-    term: str
-    device: str | None
-    unit: str
-    low: float | None = None
-    high: float | None = None
-    kind: str = "plain"
-
-
-# An id's entry until automation asks for it: track key, term, device, kind, unit, min, max.
-_TargetEntry = tuple[int, str, str | None, str, str, str | None, str | None]
-
-
-@dataclass
 class _TrackBuild:
     el: etree._Element
     name: str
@@ -180,19 +101,16 @@ class _TrackBuild:
     children: list[int] = field(default_factory=list)
 
 
-class _Reader:
+class _Reader(ReadContext):
     def __init__(self, path: Path, root: etree._Element, name: str, read_state: Callable[[str], bytes | None]) -> None:
+        super().__init__(read_state)
         self.path = path
         self.root = root
         self.name = name
-        self.read_state = read_state
-        self.problems: list[str] = []
         self.builds: list[_TrackBuild] = []
         self.top: list[int] = []
         self.slot_of: dict[etree._Element, int] = {}
         self.id_to_track: dict[str, int] = {}
-        self.targets: dict[str, _TargetEntry] = {}
-        self.tempo_bpm: float | None = None
         self.tempo_points: list[tuple[float, float]] = []
 
     # -- entry -------------------------------------------------------------------------------
@@ -229,51 +147,14 @@ class _Reader:
             problems=tuple(self.problems),
         )
 
-    # -- values ------------------------------------------------------------------------------
-    def _number(self, el: etree._Element, where: str, attr: str = "value") -> float | None:
-        text = el.get(attr)
-        return finite_or_problem(text, where, self.problems)
-
-    def _bool(self, el: etree._Element | None, default: bool) -> bool:
-        if el is None:
-            return default
-        value = el.get("value")
-        if value is None:
-            return default
-        return value.strip().lower() in ("true", "1")
-
-    def _converted(self, el: etree._Element, kind: str, where: str) -> ParamValue:
-        """A parameter element's value in the standard unit of `kind`."""
-        if kind == "bool":
-            return None if el.get("value") is None else self._bool(el, False)
-        value = self._number(el, where)
-        if value is None:
-            return None
-        unit = el.get("unit") or ""
-        try:
-            if kind == "db":
-                return units.to_db(value, unit or "decibel")
-            if kind == "hz":
-                return units.to_hz(value, unit or "hertz")
-            if kind == "ms":
-                return units.to_ms(value, unit or "seconds", self.tempo_bpm)
-            if kind == "ratio":
-                return units.to_ratio(value, unit or "linear")
-            if kind == "pan":
-                return units.to_pan(value, unit or "normalized", _float(el.get("min")), _float(el.get("max")))
-        except units.UnconvertibleError as exc:
-            self.problems.append(f"{where}: {exc} cannot be converted; ignored")
-            return None
-        return value
-
     # -- structure ---------------------------------------------------------------------------
     def _transport(self, el: etree._Element | None) -> tuple[float | None, tuple[int, int] | None]:
         if el is None:
             return None, None
         tempo_el = el.find("Tempo")
-        tempo = self._number(tempo_el, "Transport tempo") if tempo_el is not None else None
+        tempo = self.number(tempo_el, "Transport tempo") if tempo_el is not None else None
         if tempo_el is not None and tempo_el.get("id"):
-            self._target(tempo_el, TEMPO, "tempo_bpm", None, "plain")
+            self.add_target(tempo_el, TEMPO, "tempo_bpm", None, "plain")
         sig_el = el.find("TimeSignature")
         signature = None
         if sig_el is not None:
@@ -309,7 +190,7 @@ class _Reader:
         if channel_el is not None:
             build.channel = self._channel(channel_el, index)
             build.sends = self._sends(channel_el, index)
-            build.devices = self._devices(channel_el, index)
+            build.devices = read_devices(self, channel_el, index, build.name)
         build.children = [self._track(c) for c in child_tracks]
         return index
 
@@ -318,23 +199,23 @@ class _Reader:
         volume_db: float | None = 0.0
         vol = el.find("Volume")
         if vol is not None:
-            volume = self._converted(vol, "db", f"{where} volume")
+            volume = self.converted(vol, "db", f"{where} volume")
             volume_db = volume if isinstance(volume, float) or volume is None else float(volume)
-            self._target(vol, index, "volume_db", None, "db")
+            self.add_target(vol, index, "volume_db", None, "db")
         pan = 0.0
         pan_el = el.find("Pan")
         if pan_el is not None:
-            value = self._converted(pan_el, "pan", f"{where} pan")
+            value = self.converted(pan_el, "pan", f"{where} pan")
             pan = float(value) if isinstance(value, float) else 0.0
-            self._target(pan_el, index, "pan", None, "pan")
+            self.add_target(pan_el, index, "pan", None, "pan")
         mute_el = el.find("Mute")
         if mute_el is not None:
-            self._target(mute_el, index, "mute", None, "bool")
+            self.add_target(mute_el, index, "mute", None, "bool")
         channels = el.get("audioChannels")
         return Channel(
             volume_db=volume_db,
             pan=pan,
-            mute=self._bool(mute_el, False),
+            mute=self.boolean(mute_el, False),
             solo=(el.get("solo") or "").lower() in ("true", "1"),
             output=self._track_ref(el.get("destination"), where, "output"),
             audio_channels=int(channels) if channels and channels.isdigit() else None,
@@ -362,144 +243,24 @@ class _Reader:
             level: float | None = 0.0
             vol = send_el.find("Volume")
             if vol is not None:
-                value = self._converted(vol, "db", f"{where} send to {target!r}")
+                value = self.converted(vol, "db", f"{where} send to {target!r}")
                 level = float(value) if isinstance(value, float) else None
-                self._target(vol, index, f"send.{target}.level_db", None, "db")
+                self.add_target(vol, index, f"send.{target}.level_db", None, "db")
             pan_el = send_el.find("Pan")
             pan = None
             if pan_el is not None:
-                value = self._converted(pan_el, "pan", f"{where} send pan")
+                value = self.converted(pan_el, "pan", f"{where} send pan")
                 pan = float(value) if isinstance(value, float) else None
             sends.append(
                 Send(
                     target=target,
                     level_db=level,
                     pre_fader=send_el.get("type") == "pre",
-                    enabled=self._bool(send_el.find("Enable"), True),
+                    enabled=self.boolean(send_el.find("Enable"), True),
                     pan=pan,
                 )
             )
         return sends
-
-    # -- devices -----------------------------------------------------------------------------
-    def _devices(self, el: etree._Element, index: int) -> list[Device]:
-        devices_el = el.find("Devices")
-        if devices_el is None:
-            return []
-        return [self._device(d, index) for d in devices_el if isinstance(d.tag, str) and d.tag in DEVICE_TAGS]
-
-    def _device(self, el: etree._Element, index: int) -> Device:
-        kind, fmt = DEVICE_TAGS[el.tag]
-        name = el.get("deviceName") or el.get("name") or el.tag
-        if kind in ("plugin", "other"):
-            kind = classify_plugin(name) if kind == "plugin" or fmt == "builtin" else kind
-            if kind == "plugin" and fmt == "builtin":
-                kind = "other"
-        where = f"track {self.builds[index].name!r}, device {name!r}"
-        params: dict[str, ParamValue] = {}
-        children = _children(el)
-        parameters = children.get("Parameters")
-        if parameters is not None:
-            for p in parameters:
-                if isinstance(p.tag, str):
-                    self._plugin_param(p, params, index, name, where)
-        if el.tag == "Equalizer":
-            for number, band in enumerate(el.iterchildren("Band"), start=1):
-                self._band(band, number, params, index, name, where)
-        for child_tag, (term, value_kind) in BUILTIN_PARAMS.get(el.tag, {}).items():
-            child = children.get(child_tag)
-            if child is not None and (child.get("value") is not None or value_kind == "bool"):
-                params[term] = self._converted(child, value_kind, f"{where} {term}")
-                self._target(child, index, term, name, value_kind)
-        enabled_el = children.get("Enabled")
-        if enabled_el is not None:
-            self._target(enabled_el, index, "enabled", name, "bool")
-        return Device(
-            kind=kind,  # type: ignore[arg-type]
-            name=name,
-            format=fmt,
-            plugin_id=el.get("deviceID"),
-            vendor=el.get("deviceVendor"),
-            role=el.get("deviceRole") or "audioFX",
-            enabled=self._bool(enabled_el, True),
-            params=canonical_params(params),
-            state_sha256=self._state_hash(children.get("State"), where),
-        )
-
-    def _plugin_param(
-        self, p: etree._Element, params: dict[str, ParamValue], index: int, device: str, where: str
-    ) -> None:
-        raw_name = p.get("name") or p.get("parameterID") or p.get("id") or f"#{len(params) + 1}"
-        standard = STANDARD_TERM.match(raw_name) is not None
-        term = raw_name if standard else f"param.{raw_name}"
-        if term in params:
-            term = f"{term}#{p.get('parameterID') or len(params) + 1}"
-        kind = "plain"
-        if p.tag == "BoolParameter":
-            kind = "bool"
-            value: ParamValue = None if p.get("value") is None else self._bool(p, False)
-        elif p.tag in ("IntegerParameter", "EnumParameter"):
-            number = self._number(p, f"{where} parameter {raw_name!r}")
-            value = None if number is None else int(number)
-        elif p.tag == "TimeSignatureParameter":
-            value = f"{p.get('numerator')}/{p.get('denominator')}"
-        elif standard:
-            kind = _term_kind(term)
-            value = self._converted(p, kind, f"{where} parameter {raw_name!r}")
-        else:
-            value = self._number(p, f"{where} parameter {raw_name!r}")
-        params[term] = value
-        self._target(p, index, term, device, kind)
-
-    def _band(
-        self, band: etree._Element, number: int, params: dict[str, ParamValue], index: int, device: str, where: str
-    ) -> None:
-        prefix = f"eq.band{number}"
-        band_type = BAND_TYPES.get(band.get("type") or "")
-        if band_type is None:
-            self.problems.append(f"{where} band {number}: unknown type {shown(band.get('type'))}; read as bell")
-            band_type = "bell"
-        params[f"{prefix}.type"] = band_type
-        order = band.get("order")
-        if band_type in ("highpass", "lowpass") and order and order.isdigit():
-            params[f"{prefix}.slope_db_oct"] = 6.0 * int(order)
-        children = _children(band)
-        for child_tag, (leaf, kind) in BAND_PARAMS.items():
-            child = children.get(child_tag)
-            if child is None:
-                continue
-            term = f"{prefix}.{leaf}"
-            params[term] = self._converted(child, kind, f"{where} {term}")
-            self._target(child, index, term, device, kind)
-
-    def _state_hash(self, state: etree._Element | None, where: str) -> str | None:
-        if state is None:
-            return None
-        reference = state.get("path")
-        if not reference or (state.get("external") or "").lower() == "true":
-            return None
-        try:
-            data = self.read_state(reference)
-        except ParseError as exc:
-            self.problems.append(f"{where} state: {exc.reason}; ignored")
-            return None
-        return hashlib.sha256(data).hexdigest() if data is not None else None
-
-    def _target(self, el: etree._Element, index: int, term: str, device: str | None, kind: str) -> None:
-        """Remember what an id names, for automation, with the unit and range the element states.
-        Kept as strings in a flat tuple, not the element: tens of thousands of parameters, of which
-        a few are automated, would otherwise keep as many element proxies alive for the collector
-        to walk."""
-        ident = el.get("id")
-        if ident:
-            self.targets[ident] = (index, term, device, kind, el.get("unit") or "", el.get("min"), el.get("max"))
-
-    def _resolve(self, ref: str) -> _Target | None:
-        entry = self.targets.get(ref)
-        if entry is None:
-            return None
-        index, term, device, kind, unit, low, high = entry
-        return _Target(index, term, device, unit, _float(low), _float(high), kind)
 
     # -- arrangement -------------------------------------------------------------------------
     def _arrangement(
@@ -516,12 +277,12 @@ class _Reader:
         markers_el = el.find("Markers")
         if markers_el is not None:
             for m in markers_el.iterchildren("Marker"):
-                time = self._number(m, "marker", "time")
+                time = self.number(m, "marker", "time")
                 if time is not None:
                     markers.append(Marker(name=m.get("name") or "", time=time))
         tempo_el = el.find("TempoAutomation")
         if tempo_el is not None:
-            self.tempo_points.extend(self._points(tempo_el, None, "tempo automation"))
+            self.tempo_points.extend(read_points(self, tempo_el, None, "tempo automation"))
         return time_unit, canonical_markers(markers), tuple(sorted(self.tempo_points))
 
     def _lanes(self, el: etree._Element, track: int | None) -> None:
@@ -548,90 +309,16 @@ class _Reader:
         ref = target_el.get("parameter") if target_el is not None else None
         if not ref:
             return
-        target = self._resolve(ref)
+        target = self.resolve(ref)
         if target is None:
             self.problems.append(f"automation: target {shown(ref)} is no parameter of this session; ignored")
             return
-        unit = el.get("unit") or target.unit
         if target.track_key == TEMPO:
-            self.tempo_points.extend(self._points(el, None, "tempo automation"))
+            self.tempo_points.extend(read_points(self, el, None, "tempo automation"))
             return
-        where = f"track {self.builds[target.track_key].name!r} automation of {target.term}"
-        points = self._points(el, target, where, unit)
-        first = el.find("RealPoint")
-        if first is None:  # switches and steps (BoolPoint, IntegerPoint, EnumPoint) hold
-            interpolation = "hold" if points else "linear"
-        else:
-            interpolation = "hold" if first.get("interpolation") == "hold" else "linear"
-        lane = AutomationLane(target=target.term, device=target.device, points=points, interpolation=interpolation)
-        self.builds[target.track_key].lanes[lane.key] = lane
-
-    def _points(
-        self, el: etree._Element, target: _Target | None, where: str, unit: str = "bpm"
-    ) -> tuple[tuple[float, float], ...]:
-        fast = self._real_points_at_once(el, target, unit)
-        if fast is not None:
-            return fast
-        switches: list[tuple[float, float]] = []  # BoolPoints: 1.0 / 0.0, nothing to convert
-        numbers: list[tuple[float, float]] = []
-        bad = 0
-        for p in el:
-            tag = p.tag
-            if tag not in ("RealPoint", "BoolPoint", "IntegerPoint", "EnumPoint"):
-                continue
-            try:
-                time = units.finite(p.get("time"))
-                raw = p.get("value")
-                if tag == "BoolPoint":
-                    value = 1.0 if (raw or "").lower() in ("true", "1") else 0.0
-                else:
-                    value = units.finite(raw)  # type: ignore[assignment]
-            except ValueError:
-                bad += 1
-                continue
-            if value is None:
-                bad += 1
-                continue
-            if time is None:
-                continue
-            (switches if tag == "BoolPoint" else numbers).append((time, value))
-        try:
-            converted = self._convert(target, unit, np.array([v for _, v in numbers], dtype=float)).tolist()
-        except units.UnconvertibleError:
-            bad, converted = bad + len(numbers), []
-            numbers = []
-        if bad:
-            self.problems.append(
-                f"{where}: {bad} point(s) with a missing or non-finite time or value, or a unit that does not convert; ignored"
-            )
-        merged = switches + [(t, v) for (t, _), v in zip(numbers, converted)]
-        return tuple(sorted(merged, key=lambda point: point[0])) if switches and numbers else tuple(merged)
-
-    def _real_points_at_once(
-        self, el: etree._Element, target: _Target | None, unit: str
-    ) -> tuple[tuple[float, float], ...] | None:
-        """All points of a lane of RealPoints, parsed and converted as arrays (automation is most
-        of a session's bulk). None where the slow path must look point by point: other point
-        kinds, a missing, non-finite or malformed number, a unit that does not convert."""
-        times = _POINT_TIMES(el)
-        values = _POINT_VALUES(el)
-        others = len(el) - len(times) - (1 if el.find("Target") is not None else 0)
-        if not times or len(times) != len(values) or others != 0:
-            return None
-        try:
-            t, v = np.array((times, values), dtype=float)  # float() of each string, in C
-            if not np.isfinite(t).all() or not np.isfinite(v).all():
-                return None
-            v = self._convert(target, unit, v)
-        except (ValueError, units.UnconvertibleError):
-            return None
-        return tuple(zip(t.tolist(), v.tolist()))
-
-    def _convert(self, target: _Target | None, unit: str, values: np.ndarray) -> np.ndarray:
-        """Automation values into the target's standard unit, all at once."""
-        if target is None or target.kind not in ("db", "pan", "hz", "ms"):
-            return values
-        return units.convert_array(target.kind, unit, values, target.low, target.high, self.tempo_bpm)
+        build = self.builds[target.track_key]
+        lane = automation_lane(self, el, target, f"track {build.name!r} automation of {target.term}")
+        build.lanes[lane.key] = lane
 
     def _clip(self, el: etree._Element) -> Clip | None:
         audio = next(el.iter("Audio"), None)
@@ -642,19 +329,19 @@ class _Reader:
         if not reference:
             return None
         where = f"clip {reference!r}"
-        position = self._number(el, where, "time") or 0.0
-        duration = self._number(el, where, "duration")
+        position = self.number(el, where, "time") or 0.0
+        duration = self.number(el, where, "duration")
         if duration is None:
-            duration = self._number(audio, where, "duration") or 0.0
+            duration = self.number(audio, where, "duration") or 0.0
         return Clip(
             file=reference,
             position=position,
             duration=duration,
             name=el.get("name") or "",
             gain_db=self._clip_gain(el),
-            fade_in=self._number(el, where, "fadeInTime") or 0.0,
-            fade_out=self._number(el, where, "fadeOutTime") or 0.0,
-            play_start=self._number(el, where, "playStart") or 0.0,
+            fade_in=self.number(el, where, "fadeInTime") or 0.0,
+            fade_out=self.number(el, where, "fadeOutTime") or 0.0,
+            play_start=self.number(el, where, "playStart") or 0.0,
             enabled=(el.get("enable") or "true").lower() != "false",
         )
 
@@ -705,35 +392,12 @@ def _role(role: str | None, content: tuple[str, ...], has_children: bool) -> Tra
     return "audio"
 
 
-_KIND_OF_UNIT = {"dB": "db", "Hz": "hz", "ms": "ms", ":1": "ratio"}
-
-
-def _term_kind(term: str) -> str:
-    """How a standard term's value is converted: by its unit, or as a switch."""
-    if term.rsplit(".", 1)[-1] in ("enabled", "auto_makeup"):
-        return "bool"
-    return _KIND_OF_UNIT.get(unit_of(term), "plain")
-
-
-def _children(el: etree._Element) -> dict[str, etree._Element]:
-    """The first child element of each tag, as find(tag) would return it, from one pass over the
-    children: for elements whose children are looked up by tag many times over."""
-    return {child.tag: child for child in reversed(el)}
-
-
 def _first_time_unit(lanes: etree._Element) -> str | None:
     for el in lanes.iter("Lanes", "Clips"):
         unit = el.get("timeUnit")
         if unit:
             return unit
     return None
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return units.finite(text)
-    except ValueError:
-        return None
 
 
 def _tag_name(el: etree._Element) -> str:

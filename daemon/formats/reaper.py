@@ -1,19 +1,7 @@
 """REAPER reader: a .RPP project (or an .rpp-bak backup, the same text) into a normalized Session.
 
-An RPP file is line-oriented text: `<TAG args` opens a block, a line `>` closes it, any other
-line is `KEY args`. Arguments are separated by spaces; one that holds spaces is quoted with `"`,
-`'` or a backtick, whichever the value does not contain. Plug-in state is base64 inside the plug-in's
-block. The `rpp` package on PyPI (0.5, 2023) was looked at and not used: it is a PLY grammar whose
-recursion follows the nesting, with no cap on line length or depth, over a dependency (ply) last
-released in 2018; the tokenizer here is a loop with an explicit stack.
-
-Caps (hostile input, ../shared/research/reliability-anchors.md section 1), each a ParseError:
-- a file over MAX_FILE_BYTES (256 MiB);
-- a line over MAX_LINE_CHARS (1 MiB; REAPER wraps base64 at 128 characters, its longest lines
-  are notes and JS parameter lines of a few KB);
-- blocks nested deeper than MAX_DEPTH (64; REAPER writes at most about 6 levels);
-- a first line that is not `<REAPER_PROJECT`, a `>` with no open block, a file that ends inside a
-  block (a truncated save), or text after the project's closing `>`.
+The RPP text syntax (tokenizer, block tree, the caps on size, line length and depth) is in
+daemon.formats.rpp; plug-in blocks become Devices in daemon.formats.reaper_plugins.
 Bytes that are not UTF-8 (REAPER before 4.x wrote the system code page) are read as Windows-1252,
 with a problem saying so. A number that is NaN, infinite or not a number is a problem of the
 session and the value is left at its default.
@@ -33,16 +21,8 @@ Mapping (field layouts as REAPER 5-7 write them; the corpus under ../shared/corp
   track index) to this track: level_db, pre_fader for mode 1 (pre-FX) and 3 (pre-fader), enabled
   = not muted, pan. A receiving track with no items of its own that is no folder is a return.
 - `<FXCHAIN` (`<MASTERFXLIST` for the master): each `BYPASS bypass offline` line, then the
-  plug-in block <VST (VST2; "VST3:" in its name is VST3; "VSTi:" an instrument), <AU, <CLAP, <JS,
-  <LV2, <DX -> a Device: name (the user's alias where set), vendor from "(Vendor)", format
-  vst2/vst3/au/clap (JS is REAPER's own: builtin), kind from the name (classify_plugin), enabled
-  = not bypassed, not offline, and the chain not bypassed (`FX 0`), state_sha256 = sha256 of the
-  decoded base64 state (JS: of <JS_SER>). JS slider values are kept as param.slider<N>.
-  ReaEQ's state is documented by third-party converters (REW-to-ReaEQ presets: int32 version,
-  int32 band count, per band int32 type, int32 enabled, f64 Hz, f64 linear gain, f64 bandwidth in
-  octaves, u8) and is mapped to eq.band<N>.* (bandwidth -> Q) and eq.output_gain_db. ReaComp's
-  state is its VST parameters as normalized floats whose curves Cockos does not document: it is
-  hashed, not read; its threshold envelope (a linear amplitude) maps to comp.threshold_db.
+  plug-in block <VST, <AU, <CLAP, <JS, <LV2, <DX -> a Device (read_fx_chain in reaper_plugins),
+  enabled = not bypassed, not offline, and the chain not bypassed (`FX 0`).
 - Envelopes: VOLENV2/PANENV2/MUTEENV -> volume_db/pan/mute lanes; VOLENV/PANENV (pre-FX) ->
   pre_fx.volume_db/pre_fx.pan; VOLENV3 (trim) -> trim.volume_db; AUXVOLENV/AUXPANENV/
   AUXMUTEENV after an AUXRECV -> send.<this track>.level_db/pan/enabled on the sending track;
@@ -58,26 +38,21 @@ Mapping (field layouts as REAPER 5-7 write them; the corpus under ../shared/corp
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import math
-import re
-import struct
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from daemon import units
 from daemon.errors import ParseError
+from daemon.formats.reaper_plugins import plugin_names, read_fx_chain
+from daemon.formats.rpp import MAX_FILE_BYTES, Node, parse_rpp, tokens
 from daemon.formats.values import finite_or_problem, read_capped, shown
 from daemon.model import (
     AutomationLane,
     Channel,
     Clip,
     Device,
-    DeviceKind,
     Marker,
-    ParamValue,
     Send,
     Session,
     Track,
@@ -85,35 +60,8 @@ from daemon.model import (
     canonical_clips,
     canonical_lanes,
     canonical_markers,
-    canonical_params,
     canonical_sends,
-    classify_plugin,
 )
-
-MAX_FILE_BYTES = 256 * 1024 * 1024
-MAX_LINE_CHARS = 1024 * 1024
-MAX_DEPTH = 64
-
-_TOKEN = re.compile(r'"([^"]*)"|\'([^\']*)\'|`([^`]*)`|(\S+)')
-_PLUGIN_TAGS = ("VST", "AU", "CLAP", "JS", "LV2", "DX")
-_VENDOR = re.compile(r"^(?P<name>.*\S)\s*\((?P<vendor>[^()]*)\)$")
-_CHANNELS = re.compile(r"\s*\(\d+\s*(?:out|ch)\)$|\s*\(mono\)$", re.IGNORECASE)
-_PREFIX = re.compile(r"^(?P<kind>VST3i|VST3|VSTi|VST|AUi|AU|CLAPi|CLAP|LV2i|LV2|DXi|DX|JS):\s*")
-_FORMATS = {"VST": "vst2", "VST3": "vst3", "AU": "au", "CLAP": "clap", "LV2": "lv2", "DX": "dx", "JS": "builtin"}
-
-# ReaEQ band types as its state stores them (see the module docstring).
-_REAEQ_TYPES = {0: "lowshelf", 1: "highshelf", 2: "bell", 3: "lowpass", 4: "highpass", 6: "notch", 7: "bandpass"}
-_REAEQ_TYPES.update({8: "bell", 9: "bell"})
-_COCKOS_KINDS: dict[str, DeviceKind] = {
-    "ReaComp": "compressor",
-    "ReaXcomp": "compressor",
-    "ReaGate": "gate",
-    "ReaLimit": "limiter",
-    "ReaEQ": "eq",
-}
-_REAEQ_MAX_BANDS = 256
-_JS_SLIDERS = 64
-_VST2_MAGICS = (0xFEED5EEE, 0xFEED5EEF)
 
 # Track envelope blocks -> (term, kind of value).
 _TRACK_ENVELOPES: dict[str, tuple[str, str]] = {
@@ -130,74 +78,6 @@ _SEND_ENVELOPES: dict[str, tuple[str, str]] = {
     "AUXPANENV": ("pan", "pan"),
     "AUXMUTEENV": ("enabled", "mute"),
 }
-
-
-# -- the tokenizer ---------------------------------------------------------------------------------
-@dataclass
-class Node:
-    """A block: its tag, the arguments of its opening line, and what it holds in file order:
-    raw lines (stripped, not yet split) and child blocks."""
-
-    tag: str
-    args: list[str]
-    items: list[str | Node] = field(default_factory=list)
-
-    def lines(self) -> list[list[str]]:
-        """The block's own lines, split into tokens."""
-        return [tokens(item) for item in self.items if isinstance(item, str)]
-
-    def first(self, key: str) -> list[str] | None:
-        """The arguments of the first line starting with `key`, or None."""
-        prefix = key + " "
-        for item in self.items:
-            if isinstance(item, str) and (item == key or item.startswith(prefix)):
-                return tokens(item)[1:]
-        return None
-
-    def children(self, tag: str | None = None) -> list[Node]:
-        return [item for item in self.items if isinstance(item, Node) and (tag is None or item.tag == tag)]
-
-
-def tokens(line: str) -> list[str]:
-    """A line's tokens, quotes removed. An unterminated quote runs to the next space."""
-    return [next(g for g in m.groups() if g is not None) for m in _TOKEN.finditer(line)]
-
-
-def parse_rpp(text: str, source: str | Path) -> Node:
-    """Split RPP text into its block tree (caps in the module docstring). Raises ParseError."""
-    root: Node | None = None
-    stack: list[Node] = []
-    for number, raw in enumerate(text.split("\n"), start=1):
-        if len(raw) > MAX_LINE_CHARS:
-            raise ParseError(source, f"line {number} is {len(raw):,} characters, over the {MAX_LINE_CHARS:,} cap")
-        line = raw.strip()
-        if not line:
-            continue
-        if root is not None and not stack:
-            raise ParseError(source, f"line {number}: text after the project's closing '>'")
-        if line[0] == "<":
-            parts = tokens(line[1:])
-            node = Node(parts[0] if parts else "", parts[1:])
-            if root is None:
-                if node.tag != "REAPER_PROJECT":
-                    raise ParseError(source, f"not a REAPER project: the first block is <{shown(node.tag)}>")
-                root = node
-            else:
-                if len(stack) >= MAX_DEPTH:
-                    raise ParseError(source, f"line {number}: blocks nested deeper than {MAX_DEPTH}")
-                stack[-1].items.append(node)
-            stack.append(node)
-        elif root is None:
-            raise ParseError(source, f"not a REAPER project: it starts with {shown(line)}, not <REAPER_PROJECT")
-        elif line == ">":
-            stack.pop()
-        else:
-            stack[-1].items.append(line)
-    if root is None:
-        raise ParseError(source, "empty: no <REAPER_PROJECT block")
-    if stack:
-        raise ParseError(source, f"ends inside <{stack[-1].tag}> (a truncated save?)")
-    return root
 
 
 # -- the reader ------------------------------------------------------------------------------------
@@ -333,7 +213,7 @@ class _Reader:
         fx = root.first("MASTER_FX")
         chain_on = not fx or fx[0] != "0"
         for chain in root.children("MASTERFXLIST"):
-            self._fx_chain(chain, index, chain_on)
+            self._devices(chain, index, chain_on)
         for env in root.children():
             if env.tag in _MASTER_ENVELOPES:
                 term, kind = _MASTER_ENVELOPES[env.tag]
@@ -400,7 +280,7 @@ class _Reader:
                     build.receives.append(receive)
                 continue
             if item.tag == "FXCHAIN":
-                self._fx_chain(item, index, chain_on)
+                self._devices(item, index, chain_on)
             elif item.tag == "ITEM":
                 self._item(item, index)
             elif item.tag in _TRACK_ENVELOPES:
@@ -408,7 +288,7 @@ class _Reader:
                 self._lane(index, item, term, None, kind)
             elif item.tag in _SEND_ENVELOPES and receive is not None:
                 receive[1].append(item)
-        if any(tag.startswith(("VSTi", "VST3i", "AUi", "CLAPi")) for tag in _plugin_names(el)):
+        if any(tag.startswith(("VSTi", "VST3i", "AUi", "CLAPi")) for tag in plugin_names(el)):
             build.role = "instrument"
         elif build.receives and not build.clips:
             build.role = "return"
@@ -447,147 +327,11 @@ class _Reader:
                 build.channel = replace(build.channel, output=self.builds[build.parent].name)
 
     # -- devices -------------------------------------------------------------------------------
-    def _fx_chain(self, chain: Node, index: int, chain_on: bool) -> None:
-        bypass: list[str] = []
-        current: Device | None = None
-        plugin = ""
-        position = -1
-        for item in chain.items:
-            if isinstance(item, str):
-                if item.startswith("BYPASS"):
-                    bypass = tokens(item)[1:]
-                continue
-            if item.tag in _PLUGIN_TAGS:
-                enabled = chain_on and not any(flag not in ("0", "") for flag in bypass[:2])
-                current = self._device(item, index, enabled)
-                plugin = _plugin_name(item)
-                self.builds[index].devices.append(current)
-                position = len(self.builds[index].devices) - 1
-                bypass = []
-            elif current is not None and item.tag == "JS_SER":
-                current = replace(current, state_sha256=self._state_hash(item, index, current.name))
-                self.builds[index].devices[position] = current
-            elif current is not None and item.tag == "PARMENV":
-                self._param_envelope(item, index, current, plugin)
-
-    def _device(self, el: Node, index: int, enabled: bool) -> Device:
+    def _devices(self, chain: Node, index: int, chain_on: bool) -> None:
+        """An FX chain's devices onto the track, its parameter envelopes as lanes of the track."""
         where = f"track {self.builds[index].name!r}"
-        if el.tag == "JS":
-            path = el.args[0] if el.args else "(unnamed JS)"
-            alias = el.args[1] if len(el.args) > 1 else ""
-            name = alias or path
-            lines = el.lines()
-            sliders = self._js_params(lines[0] if lines else [], f"{where}, device {name!r}")
-            return Device(
-                kind=_kind(path, name),
-                name=name,
-                format="builtin",
-                plugin_id=path,
-                vendor=None,
-                enabled=enabled,
-                params=canonical_params(sliders),
-            )
-        full = el.args[0] if el.args else el.tag
-        prefix = _PREFIX.match(full)
-        kind_word = prefix.group("kind") if prefix else el.tag
-        plugin, vendor = _split_vendor(el)
-        alias_index = {"VST": 3, "AU": 2, "CLAP": 2, "LV2": 2, "DX": 2}.get(el.tag, 2)
-        alias = el.args[alias_index] if len(el.args) > alias_index else ""
-        name = alias or plugin
-        ident = el.args[4] if el.tag == "VST" and len(el.args) > 4 else (el.args[1] if len(el.args) > 1 else None)
-        state = _decode_state(el)
-        where = f"{where}, device {name!r}"
-        if state is None:
-            self.problems.append(f"{where}: plug-in state is not valid base64; hashed as text")
-        params: dict[str, ParamValue] = {}
-        if plugin == "ReaEQ" and state is not None:
-            self._reaeq(state, params, where)
-        raw = state if state is not None else "\n".join(i for i in el.items if isinstance(i, str)).encode()
-        return Device(
-            kind=_kind(plugin, name),
-            name=name,
-            format=_FORMATS.get(kind_word[:-1] if kind_word.endswith("i") else kind_word, "vst2"),
-            plugin_id=ident or None,
-            vendor=vendor,
-            role="instrument" if kind_word.endswith("i") else "audioFX",
-            enabled=enabled,
-            params=canonical_params(params),
-            state_sha256=hashlib.sha256(raw).hexdigest() if raw else None,
-        )
-
-    def _js_params(self, values: list[str], where: str) -> dict[str, ParamValue]:
-        """JS slider values: one token per slider, "-" for a slider the effect does not have.
-        The preset name closes the line (quoted, or bare in REAPER 5): the first token after
-        the 64 sliders, or the last token, that is not a number."""
-        params: dict[str, ParamValue] = {}
-        for slot, text in enumerate(values, start=1):
-            if text == "-":
-                continue
-            try:
-                params[f"param.slider{slot}"] = units.finite(text)
-            except ValueError:
-                if slot > _JS_SLIDERS or slot == len(values):
-                    break
-                self.problems.append(f"{where} slider{slot}: value {shown(text)} is not a finite number; ignored")
-        return params
-
-    def _reaeq(self, state: bytes, params: dict[str, ParamValue], where: str) -> None:
-        chunk = _vst2_chunk(state)
-        if chunk is None or len(chunk) < 8:
-            self.problems.append(f"{where}: ReaEQ state has no readable chunk; bands not read")
-            return
-        count = struct.unpack_from("<i", chunk, 4)[0]
-        band_size = 33
-        if not 0 <= count <= _REAEQ_MAX_BANDS or 8 + count * band_size > len(chunk):
-            self.problems.append(f"{where}: ReaEQ state claims {count} bands in {len(chunk)} bytes; bands not read")
-            return
-        for number in range(1, count + 1):
-            offset = 8 + (number - 1) * band_size
-            band_type, enabled = struct.unpack_from("<ii", chunk, offset)
-            freq, gain, bandwidth = struct.unpack_from("<ddd", chunk, offset + 8)
-            prefix = f"eq.band{number}"
-            type_name = _REAEQ_TYPES.get(band_type)
-            if type_name is None:
-                params[f"param.band{number}.type"] = band_type
-            else:
-                params[f"{prefix}.type"] = type_name
-            params[f"{prefix}.enabled"] = enabled != 0
-            if not all(math.isfinite(v) for v in (freq, gain, bandwidth)):
-                self.problems.append(f"{where} band {number}: a value is not a finite number; band values ignored")
-                continue
-            params[f"{prefix}.freq_hz"] = freq
-            if type_name not in ("lowpass", "highpass", "bandpass", "notch"):
-                params[f"{prefix}.gain_db"] = units.linear_to_db(gain)
-            if bandwidth > 0.0:
-                ratio = 2.0**bandwidth
-                params[f"{prefix}.q"] = math.sqrt(ratio) / (ratio - 1.0)
-        tail = 8 + count * band_size
-        if len(chunk) >= tail + 16:
-            output = struct.unpack_from("<d", chunk, tail + 8)[0]
-            if math.isfinite(output):
-                params["eq.output_gain_db"] = units.linear_to_db(output)
-
-    def _state_hash(self, el: Node, index: int, device: str) -> str:
-        state = _decode_state(el)
-        if state is None:
-            self.problems.append(f"track {self.builds[index].name!r}, device {device!r}: state is not base64")
-            state = "\n".join(i for i in el.items if isinstance(i, str)).encode()
-        return hashlib.sha256(state).hexdigest()
-
-    def _param_envelope(self, el: Node, index: int, device: Device, plugin: str) -> None:
-        ident = el.args[0] if el.args else ""
-        number, _, raw_name = ident.partition(":")
-        display = el.args[4] if len(el.args) > 4 else ""
-        label = display.split(" / ")[0] if display else raw_name.lstrip("_")
-        kind = "plain"
-        if plugin == "ReaComp" and number == "0":  # Thresh, a linear amplitude (range 0..2)
-            term, kind = "comp.threshold_db", "volume"
-        elif device.format == "builtin" and not label and number.isdigit():
-            sliders = sorted(int(k.removeprefix("param.slider")) for k, _ in device.params)
-            term = f"param.slider{sliders[int(number)]}" if int(number) < len(sliders) else f"param.{number}"
-        else:
-            term = f"param.{label or number}"
-        self._lane(index, el, term, device.name, kind)
+        devices = read_fx_chain(chain, chain_on, where, self.problems, partial(self._lane, index))
+        self.builds[index].devices.extend(devices)
 
     # -- automation ----------------------------------------------------------------------------
     def _lane(self, index: int, el: Node, term: str, device: str | None, kind: str) -> None:
@@ -718,75 +462,6 @@ class _Reader:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _split_vendor(el: Node) -> tuple[str, str | None]:
-    """A plug-in block's (name, vendor): "VST: ReaEQ (Cockos)" -> ("ReaEQ", "Cockos"); an AU's
-    "AU: Vendor: Name" -> ("Name", "Vendor"); a JS effect's path, no vendor."""
-    full = el.args[0] if el.args else el.tag
-    if el.tag == "JS":
-        return full, None
-    prefix = _PREFIX.match(full)
-    bare = _CHANNELS.sub("", full[prefix.end() :] if prefix else full)
-    match = _VENDOR.match(bare)
-    if match:
-        return match.group("name"), match.group("vendor")
-    if el.tag == "AU" and ":" in bare:
-        vendor, name = bare.split(":", 1)
-        return name.strip(), vendor.strip()
-    return bare, None
-
-
-def _plugin_name(el: Node) -> str:
-    return _split_vendor(el)[0]
-
-
-def _plugin_names(track: Node) -> list[str]:
-    return [
-        p.args[0] for chain in track.children("FXCHAIN") for p in chain.children() if p.tag in _PLUGIN_TAGS and p.args
-    ]
-
-
-def _kind(plugin: str, name: str) -> DeviceKind:
-    """What a plug-in does: REAPER's own by name, others by the words of their name or alias."""
-    if plugin in _COCKOS_KINDS:
-        return _COCKOS_KINDS[plugin]
-    kind = classify_plugin(plugin)
-    return kind if kind != "plugin" else classify_plugin(name)
-
-
-def _decode_state(el: Node) -> bytes | None:
-    """The base64 lines of a plug-in block, decoded and joined (each line is padded on its own)."""
-    out = bytearray()
-    for item in el.items:
-        if isinstance(item, str):
-            try:
-                out += base64.b64decode(item, validate=True)
-            except (binascii.Error, ValueError):
-                return None
-    return bytes(out)
-
-
-def _vst2_chunk(state: bytes) -> bytes | None:
-    """The plug-in's own chunk inside REAPER's VST2 state header: 4CC, magic, input and output
-    pin counts each followed by 8-byte pin masks, the chunk size, 8 bytes of flags, the chunk."""
-    try:
-        magic = struct.unpack_from("<I", state, 4)[0]
-        if magic not in _VST2_MAGICS:
-            return None
-        offset = 8
-        for _ in range(2):
-            pins = struct.unpack_from("<i", state, offset)[0]
-            if not 0 <= pins <= 1024:
-                return None
-            offset += 4 + 8 * pins
-        size = struct.unpack_from("<i", state, offset)[0]
-        start = offset + 4 + 8
-        if size < 0 or start + size > len(state):
-            return None
-        return state[start : start + size]
-    except struct.error:
-        return None
-
-
 def _source_file(source: Node) -> tuple[str | None, str]:
     """The FILE of a <SOURCE>, following nested sources (SECTION, REVERSE) to the first file."""
     stack = [source]

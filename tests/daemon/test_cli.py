@@ -9,7 +9,8 @@ import pytest
 
 from daemon.cli import main
 from daemon.formats.dawproject_writer import write_dawproject
-from daemon.simulator import first_session, simulate_archive
+from daemon.simulator import simulate_archive
+from daemon.simulator_session import first_session
 
 
 def test_demo_finds_every_move_the_simulated_engineer_made(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from daemon.diff import diff
 from daemon.errors import ParseError
-from daemon.formats.reaper import MAX_DEPTH, MAX_LINE_CHARS, read_reaper
+from daemon.formats.reaper import read_reaper
+from daemon.formats.rpp import MAX_DEPTH, MAX_LINE_CHARS
 from daemon.model import Session
 
 # file under corpus/ -> (tracks without the master, devices on all tracks with the master, tempo)

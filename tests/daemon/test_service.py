@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from daemon import config, service
+from daemon import config, logs, run_status, service
 from daemon.errors import AppError
 from daemon.notify import Notifier
-from daemon.service import RunStatus, ServiceSpec, StatusWriter, read_status, write_status
+from daemon.run_status import RunStatus, StatusWriter, read_status, write_status
+from daemon.service import ServiceSpec
 
 
 class FakeRunner:
@@ -303,7 +304,7 @@ def test_the_status_file_round_trips_and_is_replaced_whole(folders: Path) -> Non
 
 def test_a_missing_or_broken_status_file_reads_as_none(folders: Path) -> None:
     assert read_status() is None
-    path = service.status_file()
+    path = run_status.status_file()
     path.parent.mkdir(parents=True)
     path.write_text('{"pid": ')
     assert read_status() is None
@@ -347,8 +348,8 @@ def restore_logging() -> Iterator[None]:
 def test_logs_go_to_a_rotated_file_in_the_log_folder_and_to_stderr(
     folders: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = service.setup_logging(max_bytes=2_000, backups=2)
-    path = service.setup_logging(max_bytes=2_000, backups=2)  # again: the handlers are replaced, not doubled
+    path = logs.setup_logging(max_bytes=2_000, backups=2)
+    path = logs.setup_logging(max_bytes=2_000, backups=2)  # again: the handlers are replaced, not doubled
     assert path == folders / "logs" / "tapeop.log"
     ours = [h for h in logging.getLogger().handlers if getattr(h, "_tapeop_handler", False)]
     assert len(ours) == 2

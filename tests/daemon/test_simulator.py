@@ -14,19 +14,12 @@ import numpy as np
 import pytest
 
 from analyzers.tempo import grid_fit
-from daemon.band import RUMBLE_DBFS, render_song, render_stems, score_song
+from daemon.band import INSTRUMENTS, RUMBLE_DBFS, StemTruth, audio_rng, render_song, render_stems, score_song
 from daemon.formats import read_session
 from daemon.formats.guard import SafeArchive
-from daemon.simulator import (
-    INSTRUMENTS,
-    TARGET_LEVEL_DB,
-    Intent,
-    SimulatedSave,
-    StemTruth,
-    audio_rng,
-    load_stem,
-    simulate_archive,
-)
+from daemon.simulator import SimulatedSave, load_stem, simulate_archive
+from daemon.simulator_channel_moves import TARGET_LEVEL_DB
+from daemon.simulator_session import Intent
 from daemon.store import LoggedEvent
 
 SR = 48000

@@ -27,9 +27,11 @@ import daemon.watch as watch
 from daemon.diff import diff
 from daemon.errors import AppError
 from daemon.formats import read_session
+from daemon.instance import instance_lock
+from daemon.settle import is_watched
 from daemon.simulator import SimulatedSave, simulate_archive
 from daemon.store import LoggedEvent, Store, sqlite_url
-from daemon.watch import Outcome, Watcher, instance_lock, is_watched
+from daemon.watch import Outcome, Watcher
 from tests.daemon import hostile_files
 
 REPO = Path(__file__).resolve().parents[2]

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from daemon.events import JUDGED_TYPES, VERDICT_TYPES
+from daemon.instance import status_path
 from daemon.simulator import simulate_archive
 from daemon.store import Store, sqlite_url
-from daemon.watch import status_path
 
 REPO = Path(__file__).resolve().parents[2]
 
