@@ -45,6 +45,7 @@ from daemon.model import Session, canonical_params  # noqa: E402
 from daemon.simulator import simulate_archive  # noqa: E402
 from daemon.simulator_session import first_session  # noqa: E402
 from daemon.store import LoggedEvent, Store, sqlite_url  # noqa: E402
+from profiles.justify.audio import AudioMemory
 from profiles.justify.processor import justify  # noqa: E402
 
 
@@ -105,10 +106,11 @@ SPEED_TRACKS = 40  # x 5 changes a save: fader, pan, high-pass, a bell band's ga
 
 def _speed_saves(seconds: float, count: int = 5) -> tuple[list[Session], dict[str, bytes]]:
     """`count` saves of a 40-track session with real stems (the band's five, each track placed a
-    quarter beat later than the one five before it, so each track is its own analysis), 200
-    changes from each save to the next."""
+    quarter beat later than the one five before it, so each track is its own analysis, and each
+    reading a file of its own, as a real session's tracks do), 200 changes from each save to the
+    next."""
     rendered = render_song("Speed", 120.0, seconds, 48000, audio_rng(0, "Speed"))
-    media = {f"audio/{name}.flac": encode_stem(stem, 48000) for name, stem in rendered.stems.items()}
+    encoded = {name: encode_stem(stem, 48000) for name, stem in rendered.stems.items()}
     base = first_session("Speed", random.Random(0), seconds=seconds)
     players = [t for t in base.tracks if t.clips]
     others = tuple(t for t in base.tracks if not t.clips)
@@ -117,7 +119,7 @@ def _speed_saves(seconds: float, count: int = 5) -> tuple[list[Session], dict[st
         tracks = []
         for i in range(SPEED_TRACKS):
             model = players[i % len(players)]
-            clip = replace(model.clips[0], file=f"audio/{model.name}.flac", position=0.25 * (i // len(players)))
+            clip = replace(model.clips[0], file=f"audio/{model.name} {i + 1}.flac", position=0.25 * (i // len(players)))
             moves = {
                 "EQ": {"eq.band1.freq_hz": 30.0 + 20.0 * step, "eq.band2.gain_db": -2.0 * step},
                 "Compressor": {"comp.threshold_db": -12.0 - 6.0 * step},
@@ -129,11 +131,14 @@ def _speed_saves(seconds: float, count: int = 5) -> tuple[list[Session], dict[st
             channel = replace(model.channel, volume_db=(model.channel.volume_db or 0.0) - 1.5 * step, pan=0.2 * step)
             tracks.append(replace(model, name=f"{model.name} {i + 1}", clips=(clip,), channel=channel, devices=devices))
         saves.append(replace(base, tracks=(*tracks, *others)))
+    media = {t.clips[0].file: encoded[t.name.rsplit(" ", 1)[0]] for t in saves[0].tracks if t.clips}
     return saves, media
 
 
 def speed(seconds: float) -> float:
-    """Seconds to judge one save of 200 changes once the audio analysis is cached."""
+    """Seconds to judge one save of 200 changes once the audio analysis is cached, as the service
+    judges it: with the AudioMemory it keeps from one save to the next (hashes of the audio read,
+    measurements decoded). The rebuilds start with nothing in memory."""
     with tempfile.TemporaryDirectory(prefix="tapeop-justify-speed-") as tmp:
         folder, audio = Path(tmp) / "sessions", Path(tmp) / "audio"
         folder.mkdir()
@@ -142,15 +147,16 @@ def speed(seconds: float) -> float:
         for version, session in enumerate(saves[:2], start=1):
             write_dawproject(session, folder / f"Speed v{version}.dawproject", media=media)
         ingest([folder], store, "bench", jobs=1)
+        memory = AudioMemory()
         started = time.perf_counter()
-        justify(store, extract_to=audio)  # analyses every track's audio
+        justify(store, extract_to=audio, memory=memory)  # analyses every track's audio
         first = time.perf_counter() - started
         lives = []
         for version, session in enumerate(saves[2:], start=3):  # new settings each time, as live saves bring
             write_dawproject(session, folder / f"Speed v{version}.dawproject", media=media)
             ingest([folder], store, "bench", jobs=1)
             started = time.perf_counter()
-            justify(store, extract_to=audio)
+            justify(store, extract_to=audio, memory=memory)
             lives.append(time.perf_counter() - started)
         changes = sum(1 for e in store.events() if e.type in JUDGED_TYPES and e.version == 3)
         live = statistics.median(lives)
@@ -163,10 +169,13 @@ def speed(seconds: float) -> float:
     print(f"\nspeed: {SPEED_TRACKS} tracks of {seconds:g} s audio, saves of {changes} changes each")
     print(f"  the first two saves, analysing every track's audio: {first:.2f} s")
     print(
-        f"  each later save, audio analysis cached: {live:.3f} s, median of {len(lives)} "
+        f"  each later save, audio analysis cached, kept in memory between saves: {live:.3f} s, median of {len(lives)} "
         f"({', '.join(f'{t:.3f}' for t in lives)}; target < 1 s: {'PASS' if live < 1 else 'FAIL'})"
     )
-    print(f"  a rebuild under a new processor version, per save: {statistics.median(rebuilds):.3f} s (median of 3)")
+    print(
+        f"  a rebuild under a new processor version, nothing in memory, per save: {statistics.median(rebuilds):.3f} s"
+        " (median of 3)"
+    )
     return live
 
 

@@ -27,7 +27,7 @@ from analyzers.audio import AudioError
 from analyzers.dry import ClipPlacement, DrySignal
 from daemon.errors import ParseError
 from daemon.formats.guard import LIMITS, SafeArchive, path_inside
-from daemon.hashing import hash_file
+from daemon.hashing import KnownDigests, hash_file
 from daemon.model import Session, Track
 from daemon.store import Store
 from daemon.tables import AnalysisRow
@@ -110,11 +110,14 @@ class SessionAudio:
     (streamed out once, by content, into `extract_to`: a 2 GB stem is never held in memory) or
     files inside the session's own folder. Anything else (absolute paths, `..`, links out of the
     folder) is refused with the reason, as are members over the audio cap or inflating like a
-    bomb."""
+    bomb. A member `known` (daemon.hashing.KnownDigests) has seen under the same ZIP entry, and
+    whose content is already out, is not read again."""
 
-    def __init__(self, session_file: Path, extract_to: Path) -> None:
+    def __init__(self, session_file: Path, extract_to: Path, known: KnownDigests | None = None) -> None:
         self.session_file = session_file
         self.extract_to = extract_to
+        self.known = KnownDigests() if known is None else known
+        self._archive: SafeArchive | None = None  # opened once, its index checked once
         self._found: dict[str, Path] = {}
         self.digests: dict[Path, str] = {}  # the sha256 of each member streamed out, by its path
 
@@ -123,13 +126,26 @@ class SessionAudio:
             self._found[reference] = self._locate(reference)
         return self._found[reference]
 
+    def __enter__(self) -> SessionAudio:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session's archive, if it was opened."""
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
     def _locate(self, reference: str) -> Path:
         if self.session_file.suffix.lower() == ".dawproject":
             try:
-                with SafeArchive(self.session_file) as archive:
-                    name = reference.replace("\\", "/")
-                    if archive.has(name):
-                        return self._extract(archive, name)
+                if self._archive is None:
+                    self._archive = SafeArchive(self.session_file)
+                name = reference.replace("\\", "/")
+                if self._archive.has(name):
+                    return self._extract(self._archive, name)
             except ParseError as exc:
                 raise AudioError(self.session_file, exc.reason) from None
         found = path_inside(self.session_file.parent, reference)
@@ -144,6 +160,11 @@ class SessionAudio:
         the next save's archive) is hashed, not written again."""
         self.extract_to.mkdir(parents=True, exist_ok=True)
         suffix = Path(name).suffix.lower()
+        info = archive.names[name]
+        known = self.known.member(info)
+        if known is not None and (out_already := self.extract_to / f"{known}{suffix}").is_file():
+            self.digests[out_already] = known
+            return out_already
         digest = hashlib.sha256()
         for chunk in archive.chunks(name, LIMITS.max_audio_bytes):
             digest.update(chunk)
@@ -164,6 +185,7 @@ class SessionAudio:
                 raise AudioError(self.session_file, f"{name} changed while it was being read")
             os.replace(out.name, target)  # the same content lands on the same name: no duplicates
         self.digests[target] = digest.hexdigest()
+        self.known.remember_member(info, digest.hexdigest())
         return target
 
 

@@ -115,6 +115,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from daemon.notify import Notifier
     from daemon.store import Store
     from daemon.watch import Outcome, Watcher
+    from profiles.justify.audio import AudioMemory
     from profiles.justify.processor import justify
 
     settings = config.load_config()
@@ -138,7 +139,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         scheduler = downtime.Scheduler(idle_after=settings.watch.idle_seconds, settle=quiet)
         store = Store.open(url)
         processors = Store.open(url)  # the scheduler's thread has a store of its own
-        scheduler.after_save("justify", lambda: justify(processors))
+        memory = AudioMemory()  # hashes and measurements, kept from one save's judging to the next
+        scheduler.after_save("justify", lambda: justify(processors, memory=memory))
 
         def ingested(path: Path, outcome: Outcome) -> None:
             if outcome.kind == "saved":

@@ -7,16 +7,21 @@ session is analyzed once. The audio is read from the session file the save came 
 disk now: a mix change does not change the recorded audio, so the versions before and after a
 change share it. A save found inside a .zip archive has no file on disk to read audio from: its
 tracks are not measured (the rules that need audio then do not apply).
+
+Between runs, an AudioMemory keeps what need not be read again: the service holds one for its
+life, so the save after a mix change finds its tracks' files hashed and their measurements
+decoded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from analyzers.analysis import AudioAnalysis, analyze
 from analyzers.audio import AudioError
@@ -25,7 +30,7 @@ from analyzers.dynamics import CompressorEffect, StepPeaks, compressor_effect, s
 from analyzers.masking import BandFrames, band_frames
 from daemon import config
 from daemon.audio import AnalysisCache, SessionAudio, dry_signal
-from daemon.hashing import hash_file
+from daemon.hashing import KnownDigests
 from daemon.model import Session
 from daemon.store import Store
 
@@ -35,6 +40,36 @@ PEAKS_KIND = "track-step-peaks/1"
 EFFECT_KIND = "compressor-effect/1"
 _COMPRESSOR_TERMS = ("threshold_db", "ratio", "knee_db", "attack_ms", "release_ms")
 _Cached = TypeVar("_Cached", AudioAnalysis, BandFrames, StepPeaks, CompressorEffect)
+DECODED_BUDGET_BYTES = 64 << 20  # about one 40-track session of 3-minute songs
+
+
+@dataclass
+class AudioMemory:
+    """What justification keeps between runs: the sha256 of the audio files and archive members
+    read (daemon.hashing.KnownDigests) and the measurements decoded last, up to `budget_bytes`
+    of their stored size (the arrays derived from them on demand come on top), the least
+    recently used dropped first. Measurements are never changed once made, so runs share them."""
+
+    known: KnownDigests = field(default_factory=KnownDigests)
+    budget_bytes: int = DECODED_BUDGET_BYTES
+    _decoded: OrderedDict[tuple[str, str], tuple[object, int]] = field(default_factory=OrderedDict)
+    _held_bytes: int = 0
+
+    def get(self, key: str, kind: str) -> object | None:
+        found = self._decoded.get((key, kind))
+        if found is None:
+            return None
+        self._decoded.move_to_end((key, kind))
+        return found[0]
+
+    def put(self, key: str, kind: str, value: object, size_bytes: int) -> None:
+        if size_bytes > self.budget_bytes or (key, kind) in self._decoded:
+            return
+        self._decoded[(key, kind)] = (value, size_bytes)
+        self._held_bytes += size_bytes
+        while self._held_bytes > self.budget_bytes:
+            _, (_, dropped) = self._decoded.popitem(last=False)
+            self._held_bytes -= dropped
 
 
 @dataclass
@@ -44,6 +79,7 @@ class TrackAudio:
     store: Store
     session_file: Path | None
     extract_to: Path = field(default_factory=lambda: config.data_dir() / "audio")
+    memory: AudioMemory = field(default_factory=AudioMemory)
     _hashes: dict[Path, str] = field(default_factory=dict)
     _done: dict[str, AudioAnalysis] = field(default_factory=dict)
     _frames: dict[str, BandFrames] = field(default_factory=dict)
@@ -87,6 +123,11 @@ class TrackAudio:
         except AudioError:
             return None
 
+    def close(self) -> None:
+        """Close the session file's archive, if its audio was read from one."""
+        if self._located is not None:
+            self._located.close()
+
     def flush(self) -> None:
         """Write the measurements made since the last flush to the store's cache, in one
         transaction (the processor flushes before it appends each batch's verdicts)."""
@@ -118,15 +159,20 @@ class TrackAudio:
     def _through_cache(
         self, key: str, kind: str, decode: Callable[[bytes], _Cached], compute: Callable[[], _Cached]
     ) -> _Cached:
-        """A measurement by its key: from this run's measurements not yet written or the store's
-        cache, else computed (and queued for the cache: `flush`)."""
+        """A measurement by its key: from memory, from this run's measurements not yet written or
+        the store's cache, else computed (and queued for the cache: `flush`)."""
+        remembered = self.memory.get(key, kind)
+        if remembered is not None:
+            return cast(_Cached, remembered)
         data = self._pending.get((key, kind))
         if data is None:
             data = AnalysisCache(self.store).get(key, kind)
         if data is not None:
-            return decode(data)
-        found = compute()
-        self._pending[(key, kind)] = found.to_bytes()
+            found = decode(data)
+        else:
+            found = compute()
+            data = self._pending[(key, kind)] = found.to_bytes()
+        self.memory.put(key, kind, found, len(data))
         return found
 
     def _signal(self, session: Session, track: str) -> DrySignal | None:
@@ -148,7 +194,7 @@ class TrackAudio:
             return None
         try:
             if self._located is None:
-                self._located = SessionAudio(self.session_file, self.extract_to)
+                self._located = SessionAudio(self.session_file, self.extract_to, self.memory.known)
             return dry_signal(session, session.track(track), self._located)
         except (KeyError, AudioError):
             return None
@@ -158,7 +204,7 @@ class TrackAudio:
         streamed = {} if self._located is None else self._located.digests  # members hashed as they came out
         for clip in clips:
             if clip.path not in self._hashes:
-                self._hashes[clip.path] = streamed.get(clip.path) or hash_file(clip.path)[0]
+                self._hashes[clip.path] = streamed.get(clip.path) or self.memory.known.file(clip.path)
             placed.append([self._hashes[clip.path], clip.position_s, clip.duration_s, clip.offset_s, clip.gain_db,
                            clip.fade_in_s, clip.fade_out_s])  # fmt: skip
         return hashlib.sha256(json.dumps(placed).encode()).hexdigest()

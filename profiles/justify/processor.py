@@ -30,7 +30,7 @@ from daemon import config
 from daemon.events import CHANGE_TYPES, JUDGED_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
 from profiles.justify import Judge, SaveChanges, Verdict, together
-from profiles.justify.audio import TrackAudio, session_file
+from profiles.justify.audio import AudioMemory, TrackAudio, session_file
 from profiles.justify.rules import (
     clip_prevention,
     de_guffing,
@@ -65,11 +65,14 @@ def justify(
     name: str = PROCESSOR,
     extract_to: Path | None = None,
     nominal_lufs: float | None = None,
+    memory: AudioMemory | None = None,
 ) -> int:
     """Judge every change logged since the last run; returns how many events were appended.
     Audio embedded in session archives is streamed out into `extract_to` (default: the data
     folder's audio/), once per content. `nominal_lufs` is the working level of gain staging
-    (default: the config file's, see daemon.config)."""
+    (default: the config file's, see daemon.config). `memory` carries hashes and decoded
+    measurements from one run to the next (the service's); without it, a run starts afresh."""
+    memory = AudioMemory() if memory is None else memory
     nominal = config.load_config().justify.nominal_lufs if nominal_lufs is None else nominal_lufs
     appended = 0
     while True:
@@ -78,7 +81,7 @@ def justify(
         if not events:
             return appended
         derived: list[DerivedEvent] = []
-        for save in _saves(store, events, extract_to, nominal):
+        for save in _saves(store, events, extract_to, nominal, memory):
             derived += _judged(save, rules)
             if save.audio is not None:
                 save.audio.flush()  # what the save's judging measured, to the cache in one transaction
@@ -100,27 +103,32 @@ def _whole_saves(store: Store, start: int) -> list[LoggedEvent]:
 
 
 def _saves(
-    store: Store, events: list[LoggedEvent], extract_to: Path | None, nominal_lufs: float
+    store: Store, events: list[LoggedEvent], extract_to: Path | None, nominal_lufs: float, memory: AudioMemory
 ) -> Iterator[SaveChanges]:
     measurers: dict[Path | None, TrackAudio] = {}
-    for i, event in enumerate(events):
-        if event.type != "session-saved" or event.version is None:
-            continue
-        logged = itertools.takewhile(lambda e: e.type in CHANGE_TYPES, events[i + 1 :])
-        changes = tuple(e for e in logged if e.type in JUDGED_TYPES)
-        if not changes:
-            continue
-        after = store.session_at(event.session, event.version)
-        if after is None:
-            continue
-        before = store.session_at(event.session, event.version - 1) if event.version > 1 else None
-        file = session_file(str(event.payload.get("file", "")))
-        if file not in measurers:  # one per session file: its audio is located and hashed once
-            if len(measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
-                del measurers[next(iter(measurers))]
-            measurers[file] = TrackAudio(store, file) if extract_to is None else TrackAudio(store, file, extract_to)
-        audio = measurers[file]
-        yield SaveChanges(event.session, event.version, event.user, changes, before, after, audio, nominal_lufs)
+    try:
+        for i, event in enumerate(events):
+            if event.type != "session-saved" or event.version is None:
+                continue
+            logged = itertools.takewhile(lambda e: e.type in CHANGE_TYPES, events[i + 1 :])
+            changes = tuple(e for e in logged if e.type in JUDGED_TYPES)
+            if not changes:
+                continue
+            after = store.session_at(event.session, event.version)
+            if after is None:
+                continue
+            before = store.session_at(event.session, event.version - 1) if event.version > 1 else None
+            file = session_file(str(event.payload.get("file", "")))
+            if file not in measurers:  # one per session file: its audio is located and hashed once
+                if len(measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
+                    measurers.pop(next(iter(measurers))).close()
+                measurers[file] = TrackAudio(store, file, extract_to or config.data_dir() / "audio", memory)
+            yield SaveChanges(
+                event.session, event.version, event.user, changes, before, after, measurers[file], nominal_lufs
+            )
+    finally:
+        for measurer in measurers.values():
+            measurer.close()
 
 
 def _judged(save: SaveChanges, rules: Sequence[Judge]) -> Iterator[DerivedEvent]:

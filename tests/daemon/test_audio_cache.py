@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +18,11 @@ from sqlalchemy import func, select
 from analyzers.analysis import analyze
 from analyzers.audio import ArraySource, AudioError, planar
 from analyzers.notes import semitones_between
+from daemon import hashing
 from daemon.audio import AnalysisCache, SessionAudio, audio_files, dry_signal, measure
 from daemon.cli import main
-from daemon.hashing import hash_file
+from daemon.formats.guard import SafeArchive
+from daemon.hashing import KnownDigests, hash_file
 from daemon.simulator import load_stem, simulate_archive
 from daemon.store import Store
 from daemon.tables import AnalysisRow
@@ -92,24 +98,85 @@ def test_analyze_command_refuses_a_missing_path(tmp_path: Path, capsys: pytest.C
 def test_a_tracks_dry_signal_comes_out_of_the_session_archive(tmp_path: Path) -> None:
     saves = simulate_archive(tmp_path / "archive", songs=1, saves=1, seed=11, seconds=8)
     save = saves[0]
-    audio = SessionAudio(save.path, tmp_path / "extracted")
-    for name in ("Bass DI", "Lead Vox"):
-        signal = dry_signal(save.session, save.session.track(name), audio)
-        assert signal is not None
-        measured = analyze(signal)
-        stem, rate = load_stem(save, name)
-        direct = analyze(ArraySource(planar(stem), rate))
-        assert measured.integrated_lufs == pytest.approx(direct.integrated_lufs, abs=0.01)
-        truth = save.stems[name]
-        assert measured.lowest is not None and truth.lowest_note_hz is not None
-        assert abs(semitones_between(truth.lowest_note_hz, measured.lowest.freq_hz)) <= 1.0
-    again = SessionAudio(save.path, tmp_path / "extracted")
-    extracted = again.locate(save.session.track("Bass DI").clips[0].file)
+    with SessionAudio(save.path, tmp_path / "extracted") as audio:
+        for name in ("Bass DI", "Lead Vox"):
+            signal = dry_signal(save.session, save.session.track(name), audio)
+            assert signal is not None
+            measured = analyze(signal)
+            stem, rate = load_stem(save, name)
+            direct = analyze(ArraySource(planar(stem), rate))
+            assert measured.integrated_lufs == pytest.approx(direct.integrated_lufs, abs=0.01)
+            truth = save.stems[name]
+            assert measured.lowest is not None and truth.lowest_note_hz is not None
+            assert abs(semitones_between(truth.lowest_note_hz, measured.lowest.freq_hz)) <= 1.0
+    with SessionAudio(save.path, tmp_path / "extracted") as again:
+        extracted = again.locate(save.session.track("Bass DI").clips[0].file)
     written = extracted.stat().st_mtime_ns
     assert len(list((tmp_path / "extracted").iterdir())) == 2  # by content: extracted once each
     assert again.digests[extracted] == extracted.stem == hash_file(extracted)[0]  # hashed on the way out
-    SessionAudio(save.path, tmp_path / "extracted").locate(save.session.track("Bass DI").clips[0].file)
+    with SessionAudio(save.path, tmp_path / "extracted") as third:
+        third.locate(save.session.track("Bass DI").clips[0].file)
     assert extracted.stat().st_mtime_ns == written  # content already out is not written again
+
+
+def test_a_member_already_out_is_not_read_again_from_the_next_saves_archive(tmp_path: Path) -> None:
+    saves = simulate_archive(tmp_path / "archive", songs=1, saves=2, seed=11, seconds=4)
+    known = KnownDigests()
+    reference = saves[0].session.track("Bass DI").clips[0].file
+    read: list[str] = []
+    real_chunks = SafeArchive.chunks
+
+    def counted(archive: SafeArchive, name: str, cap: int | None = None) -> Iterator[bytes]:
+        read.append(name)
+        return real_chunks(archive, name, cap)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SafeArchive, "chunks", counted)
+        with SessionAudio(saves[0].path, tmp_path / "extracted", known) as first:
+            out = first.locate(reference)
+        assert read == [reference, reference]  # hashed, then written: nothing was out yet
+        with SessionAudio(saves[1].path, tmp_path / "extracted", known) as second:
+            assert second.locate(reference) == out
+            assert second.digests[out] == out.stem
+        assert len(read) == 2  # the next save's archive, the same member: not read
+        out.unlink()
+        with SessionAudio(saves[1].path, tmp_path / "extracted", known) as third:
+            assert third.locate(reference) == out  # gone from the folder: streamed out again
+        assert len(read) == 4 and out.is_file() and hash_file(out)[0] == out.stem
+
+
+def test_known_digests_read_a_settled_file_once_and_again_when_its_stat_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+    real = hashing.hash_file
+    monkeypatch.setattr(hashing, "hash_file", lambda path: reads.append(str(path)) or real(path))
+    path = tmp_path / "take.wav"
+    path.write_bytes(b"first take")
+    known = KnownDigests(clock=lambda: time.time() + 60)  # a minute on: the file has settled
+    first = known.file(path)
+    assert known.file(path) == first == real(path)[0]
+    assert len(reads) == 1  # remembered by its stat
+    path.write_bytes(b"a longer second take")
+    assert known.file(path) == real(path)[0] != first
+    assert len(reads) == 2
+
+
+def test_known_digests_do_not_remember_a_file_that_just_changed(tmp_path: Path) -> None:
+    # Two writes within one tick of the file system's clock can leave the stat as it was: a file
+    # written under RACY_S ago is read again each time.
+    path = tmp_path / "take.wav"
+    path.write_bytes(b"first take")
+    known = KnownDigests()
+    first = known.file(path)
+    stat = path.stat()
+    path.write_bytes(b"other take")  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert known.file(path) == real_digest(path) != first
+
+
+def real_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_session_audio_never_opens_files_outside_the_session_folder(tmp_path: Path) -> None:
@@ -117,7 +184,7 @@ def test_session_audio_never_opens_files_outside_the_session_folder(tmp_path: Pa
     folder.mkdir()
     inside = stem(folder / "Bass.wav")
     stem(tmp_path / "secret.wav")
-    audio = SessionAudio(folder / "project.xml", tmp_path / "extracted")
+    audio = SessionAudio(folder / "project.xml", tmp_path / "extracted")  # a folder's session: no archive to close
     assert audio.locate("Bass.wav") == inside.resolve()
     for reference in ("../secret.wav", str(tmp_path / "secret.wav"), "missing.wav"):
         with pytest.raises(AudioError, match="not a file inside the session's folder"):

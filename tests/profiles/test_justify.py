@@ -12,13 +12,14 @@ import pytest
 import soundfile as sf
 
 from daemon import config
+from daemon.audio import ANALYSIS_KIND, AnalysisCache
 from daemon.formats.dawproject_writer import write_dawproject
 from daemon.ingest import ingest
 from daemon.model import AutomationLane, Channel, Clip, Device, Session, Track, canonical_params
 from daemon.simulator import simulate_archive
 from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
 from profiles.justify import SaveChanges, together
-from profiles.justify.audio import TrackAudio
+from profiles.justify.audio import AudioMemory, TrackAudio
 from profiles.justify.processor import PROCESSOR, justify, verdicts
 from profiles.justify.rules import (
     clip_prevention,
@@ -159,6 +160,50 @@ def test_on_a_generated_archive_objective_moves_get_their_rule_and_taste_stays_u
     assert all(rule == "unexplained" for reason, rule in judged if reason == "taste"), judged
     justified = [e for e in store.events(types=("change-justified",)) if e.payload["rule"] == "de-guffing"]
     assert "lowest note" in justified[0].payload["reason"] and justified[0].payload["evidence"]["energy_below"] > 0
+
+
+def test_memory_kept_between_runs_gives_the_same_verdicts_without_reading_the_store_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service keeps an AudioMemory from one save's judging to the next: the verdicts are
+    those of runs that start afresh, and the later run decodes nothing from the store's cache
+    that the earlier one had (the same clips, so the same measurements)."""
+    archive = simulate_archive(tmp_path / "archive", songs=1, saves=4, seed=3, seconds=6)
+    hits: list[str] = []
+    real_get = AnalysisCache.get
+
+    def get(cache: AnalysisCache, key: str, kind: str = ANALYSIS_KIND) -> bytes | None:
+        found = real_get(cache, key, kind)
+        if found is not None:
+            hits.append(kind)
+        return found
+
+    monkeypatch.setattr(AnalysisCache, "get", get)
+    logs = []
+    for memory in (AudioMemory(), None):
+        store = Store.open(sqlite_url(tmp_path / f"memory-{memory is not None}.db"))
+        for saves in (archive[:2], archive[2:]):
+            ingest([s.path for s in saves], store, "sim", jobs=1)
+            hits.clear()
+            justify(store, extract_to=tmp_path / "audio", memory=memory)
+        logs.append([(e.type, {k: v for k, v in e.payload.items() if k != "judged_at"}) for e in store.events()])
+        if memory is not None:
+            assert not any(kind.startswith(("track-dry", "track-band-frames")) for kind in hits), hits
+        else:
+            assert any(kind.startswith("track-dry") for kind in hits)  # afresh: read back from the store
+        store.close()
+    assert logs[0] == logs[1]
+
+
+def test_audio_memory_keeps_the_latest_used_measurements_within_its_budget() -> None:
+    memory = AudioMemory(budget_bytes=100)
+    memory.put("a", "kind", "A", 40)
+    memory.put("b", "kind", "B", 40)
+    assert memory.get("a", "kind") == "A"  # now the latest used
+    memory.put("c", "kind", "C", 40)  # over the budget: the least recently used goes
+    assert (memory.get("a", "kind"), memory.get("b", "kind"), memory.get("c", "kind")) == ("A", None, "C")
+    memory.put("d", "kind", "D", 101)  # larger than the whole budget: not kept
+    assert memory.get("d", "kind") is None and memory.get("a", "kind") == "A"
 
 
 def two_tracks(tmp_path, vox_plays: bool):  # noqa: ANN001, ANN201
