@@ -226,19 +226,36 @@ class MaskingPair:
         """The overall index of `at` alone (what weighing pans against each other needs)."""
         return self._overall(self._weighted(masker_pan, target_pan))
 
+    def index_by_side(self, masker_pan: float = 0.0, target_pan: float = 0.0) -> tuple[float, float] | None:
+        """What the left and the right side each add to the overall index (they sum to
+        `index_at`): a pan move that scales one track's gain on a side by k leaves that side's
+        part at least min(k, 1) of what it was."""
+        if self.total_weight <= 0:
+            return None
+        left, right = self._weighted_sides(masker_pan, target_pan)
+        return float(left.sum()) / self.total_weight, float(right.sum()) / self.total_weight
+
     def _weighted(self, masker_pan: float, target_pan: float) -> npt.NDArray[np.float64]:
+        left, right = self._weighted_sides(masker_pan, target_pan)
+        return left + right
+
+    def _weighted_sides(
+        self, masker_pan: float, target_pan: float
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per side (left, right) the masker's share of each band weighted by the target's energy
         there, (m gm)(t gt) / (m gm + t gt), summed over the steps; the pan law's gains on the two
         sides sum to 1, so the weights are the target's energy."""
-        weighted = np.zeros(len(self.m))
+        sides = []
         for gm, gt in zip(pan_gains(masker_pan), pan_gains(target_pan), strict=True):
             if gm > 0.0 and gt > 0.0:
                 denominator = self.m * np.float32(gm)
                 denominator += self.t * np.float32(gt)
                 denominator += np.float32(1e-30)  # a step where neither has energy adds nothing
                 np.divide(self.product, denominator, out=denominator)
-                weighted += denominator.sum(axis=1) * (gm * gt)  # pairwise sums: float32 is exact enough
-        return weighted
+                sides.append(denominator.sum(axis=1) * (gm * gt))  # pairwise sums: float32 is exact enough
+            else:
+                sides.append(np.zeros(len(self.m)))
+        return sides[0], sides[1]
 
     def _overall(self, weighted: npt.NDArray[np.float64]) -> float | None:
         return float(weighted.sum() / self.total_weight) if self.total_weight > 0 else None

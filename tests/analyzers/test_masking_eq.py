@@ -8,7 +8,7 @@ import pytest
 
 from analyzers.audio import ArraySource
 from analyzers.eq import EqBand, bands_from_terms
-from analyzers.masking import BARK_EDGES_HZ, BandFrames, MaskingPair, band_frames, masking, masking_many
+from analyzers.masking import BARK_EDGES_HZ, BandFrames, MaskingPair, band_frames, masking, masking_many, pan_gains
 from tests.analyzers.signals import tone
 
 RATE = 48000
@@ -122,3 +122,18 @@ def test_many_pairs_at_once_read_as_each_pair_alone() -> None:
     assert masking(frames[0], frames[1], 0.3, -0.2).index == pytest.approx(
         MaskingPair(frames[0], frames[1]).at(0.3, -0.2).index
     )
+
+
+def test_each_side_of_the_index_keeps_at_least_min_k_1_of_itself_when_a_pan_scales_its_gain() -> None:
+    rng = np.random.default_rng(11)
+    masker, target = (BandFrames(rng.random((200, 120)) * 10 ** rng.uniform(-2.0, 0.0), 0.17) for _ in range(2))
+    pair = MaskingPair(masker, target)
+    for before, after, other in ((0.4, 0.6, -0.3), (0.0, -1.0, 0.5), (-0.7, 0.9, 0.0), (1.0, 0.2, 0.2)):
+        for pans_before, pans_after in (((other, before), (other, after)), ((before, other), (after, other))):
+            sides = pair.index_by_side(*pans_before)
+            assert sides is not None and sum(sides) == pytest.approx(pair.index_at(*pans_before), rel=1e-6)
+            now = pair.index_by_side(*pans_after)
+            assert now is not None
+            for was, is_now, old_gain, new_gain in zip(sides, now, pan_gains(before), pan_gains(after), strict=True):
+                kept = min(1.0, new_gain / old_gain) if old_gain > 0 else 1.0
+                assert is_now >= kept * was - 1e-7

@@ -78,12 +78,13 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
         return None
     # Where the two tracks mask each other now, in both directions, with this track at its old pan.
     # Each side's term of the index, (m gm)(t gt) / (m gm + t gt), grows with either gain and
-    # scales with both, so moving this track's gains by factors k (left, right) leaves every term
-    # at least min(k, 1) of what it was: the index can fall by at most (1 - min(k, 1)) of itself.
-    # Only the pairs whose index now could fall by MIN_REDUCTION, and by more than the best
-    # reduction found so far, are weighed at the new pan, the most masked first (the same answer
-    # as weighing them all, for less).
-    kept = min(1.0, *(new / old if old > 0 else 1.0 for old, new in zip(pan_gains(before), pan_gains(after))))
+    # scales with both, so moving this track's gain on a side by a factor k leaves that side's
+    # part of the index at least min(k, 1) of what it was: the index can fall by at most the sum
+    # over the sides of (1 - min(k, 1)) times their parts (MaskingPair.index_by_side). Only the
+    # pairs where that bound reaches MIN_REDUCTION, and the best reduction found so far, are
+    # weighed at the new pan, the largest bound first (the same answer as weighing them all, for
+    # less).
+    kept = [min(1.0, new / old) if old > 0 else 1.0 for old, new in zip(pan_gains(before), pan_gains(after))]
     weighed = []
     for other, theirs in _others(save, track):
         pan = _pan_of(save.after, other)
@@ -92,12 +93,13 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
         if covering.both_playing < MIN_BOTH_PLAYING:
             continue
         for pair, pans in ((covering, (pan, None)), (covered, (None, pan))):
-            old = pair.index_at(*(before if p is None else p for p in pans))
-            if old is not None:
-                weighed.append((old, other, pair, pans))
+            sides = pair.index_by_side(*(before if p is None else p for p in pans))
+            if sides is not None:
+                most = sum((1.0 - k) * side for k, side in zip(kept, sides, strict=True))
+                weighed.append((most, sum(sides), other, pair, pans))
     best: tuple[float, str, float, float] | None = None
-    for old_index, other, pair, pans in sorted(weighed, key=lambda w: -w[0]):
-        if old_index * (1.0 - kept) < max(MIN_REDUCTION, best[0] if best else MIN_REDUCTION):
+    for most, old_index, other, pair, pans in sorted(weighed, key=lambda w: -w[0]):
+        if most < max(MIN_REDUCTION, best[0] if best else MIN_REDUCTION):
             break
         new = pair.index_at(*(after if p is None else p for p in pans))
         if new is not None and (best is None or old_index - new > best[0]):
