@@ -110,7 +110,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     settled, until SIGTERM or Ctrl-C. Wires the watcher to the config file (roots bound to
     engineers, timings), the log files, systemd's notifications, the status file `service status`
     reads, and the down-time scheduler."""
-    from daemon import downtime, logs, run_status
+    from daemon import downtime, heap, logs, run_status
     from daemon.instance import instance_lock, status_path, stop_on_signals
     from daemon.notify import Notifier
     from daemon.store import Store
@@ -140,7 +140,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
         store = Store.open(url)
         processors = Store.open(url)  # the scheduler's thread has a store of its own
         memory = AudioMemory()  # hashes and measurements, kept from one save's judging to the next
-        scheduler.after_save("justify", lambda: justify(processors, memory=memory))
+
+        idle = heap.WhenIdle()  # the heap goes back to the system once saves and judging pause
+
+        def judge() -> None:
+            justify(processors, memory=memory)
+            idle.worked()
+
+        scheduler.after_save("justify", judge)
 
         def ingested(path: Path, outcome: Outcome) -> None:
             if outcome.kind == "saved":
@@ -166,6 +173,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
                 on_ingested=ingested,
                 heartbeat=notifier.ping,
                 on_ready=ready,
+                idle=idle,
             )
             stop_on_signals(watcher)
             watcher.run()

@@ -58,6 +58,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserverVFS
 
+from daemon import heap
 from daemon.discover import BACKUP_FOLDERS, Candidate
 from daemon.errors import AppError
 from daemon.hashing import hash_file
@@ -156,6 +157,7 @@ class Watcher:
         on_ingested: Callable[[Path, Outcome], None] | None = None,
         heartbeat: Callable[[], object] | None = None,
         on_ready: Callable[[], None] | None = None,
+        idle: heap.WhenIdle | None = None,
     ) -> None:
         self.roots = [Path(os.path.realpath(r)) for r in roots]
         self.store = store
@@ -169,6 +171,7 @@ class Watcher:
         self.on_ingested = on_ingested
         self.heartbeat = heartbeat
         self.on_ready = on_ready
+        self.idle = heap.WhenIdle() if idle is None else idle
         self.stats = WatchStats()
         self.polled: set[Path] = set()  # roots watched by polling
         self._paths: queue.SimpleQueue[str | None] = queue.SimpleQueue()
@@ -215,6 +218,7 @@ class Watcher:
             self._drain(self._wait_s())
             now = time.monotonic()
             self._process_due(now)
+            self.idle.tick()  # the heap back to the system once saves have paused (daemon.heap)
             if self._rescan_asked is not None and self._rescan_at is None:
                 self._rescan_at = now + self.quiet_s
             if (self._rescan_at is not None and now >= self._rescan_at) or now >= next_rescan:
@@ -371,6 +375,8 @@ class Watcher:
                 log.exception("could not ingest %s; will try again", pending.path)
                 pending.changed(pending.sig, time.monotonic(), grow=True, cap=MAX_DELAY_S)
             self._beat()
+        if due:
+            self.idle.worked()
 
     def _settled(self, pending: Pending) -> os.stat_result | None:
         """The file's stat if it has not changed since it was last seen; else it waits again."""

@@ -39,6 +39,7 @@ HEADLESS = [
     "daemon.logs",
     "daemon.downtime",
     "daemon.notify",
+    "daemon.heap",
     "profiles",
     "profiles.justify.processor",
 ]

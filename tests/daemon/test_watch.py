@@ -24,6 +24,7 @@ import pytest
 from watchdog.observers import Observer
 
 import daemon.watch as watch
+from daemon import heap
 from daemon.diff import diff
 from daemon.errors import AppError
 from daemon.formats import read_session
@@ -31,7 +32,7 @@ from daemon.instance import instance_lock
 from daemon.settle import is_watched
 from daemon.simulator import SimulatedSave, simulate_archive
 from daemon.store import LoggedEvent, Store, sqlite_url
-from daemon.watch import Outcome, Watcher
+from daemon.watch import HEARTBEAT_S, Outcome, Watcher
 from tests.daemon import hostile_files
 
 REPO = Path(__file__).resolve().parents[2]
@@ -538,3 +539,28 @@ def test_kill_9_during_bursts_then_restart_loses_nothing_and_repeats_nothing(
         latest = store.latest_session(name)
         assert latest is not None and diff(latest, read_session(files[name], name=name)) == []
     store.close()
+
+
+class CountingIdle(heap.WhenIdle):
+    def __init__(self, after_s: float) -> None:
+        super().__init__(after_s)
+        self.given_back = 0
+
+    def tick(self) -> bool:
+        done = super().tick()
+        self.given_back += done
+        return done
+
+
+def test_the_watcher_gives_the_heap_back_once_saves_pause(
+    root: Path, tmp_path: Path, songs: dict[str, list[SimulatedSave]]
+) -> None:
+    idle = CountingIdle(after_s=0.5)
+    with Running([root], tmp_path / "t.db", idle=idle) as run:
+        time.sleep(1.0)
+        assert idle.given_back == 0  # nothing read yet: nothing to give back
+        atomic_save(songs["Song A"][0].path, root / "Song A.dawproject")
+        run.wait_for("saved", 1)
+        wait_until(lambda: idle.given_back == 1, timeout=HEARTBEAT_S + 5, what="the heap to be given back")
+        time.sleep(1.0)
+        assert idle.given_back == 1  # once per pause
