@@ -27,6 +27,7 @@ from daemon.events import CHANGE_TYPES, JUDGED_TYPES, VERDICT_TYPES
 from daemon.formats import read_session
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported by the commands that use it
+    from daemon import heap
     from daemon.store import LoggedEvent, Store
 
 
@@ -115,22 +116,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from daemon.notify import Notifier
     from daemon.store import Store
     from daemon.watch import Outcome, Watcher
-    from profiles.justify.audio import AudioMemory
-    from profiles.justify.processor import justify
 
     settings = config.load_config()
-    roots = [Path(p).expanduser() for p in args.paths] or [root.path for root in settings.watch.roots]
-    if not roots:
-        raise AppError(
-            "no folders to watch", f"give them as arguments, or as [[watch.roots]] in {config.config_file()}"
-        )
-    for root in roots:
-        if not root.is_dir():
-            raise AppError(f"{root}: no such folder", "give the folders where the DAW saves its sessions")
-    quiet = settings.watch.quiet_seconds if args.quiet is None else args.quiet
-    rescan = settings.watch.rescan_seconds if args.rescan is None else args.rescan
-    if quiet <= 0 or rescan <= 0:
-        raise AppError("--quiet and --rescan must be positive numbers of seconds", "for example --quiet 2")
+    roots, quiet, rescan = _watch_options(args, settings)
     log_file = logs.setup_logging(args.verbose)
     url = config.db_url(args.db)
     with instance_lock(url), Notifier.from_env(unset=True) as notifier:
@@ -139,15 +127,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         scheduler = downtime.Scheduler(idle_after=settings.watch.idle_seconds, settle=quiet)
         store = Store.open(url)
         processors = Store.open(url)  # the scheduler's thread has a store of its own
-        memory = AudioMemory()  # hashes and measurements, kept from one save's judging to the next
-
         idle = heap.WhenIdle()  # the heap goes back to the system once saves and judging pause
-
-        def judge() -> None:
-            justify(processors, memory=memory)
-            idle.worked()
-
-        scheduler.after_save("justify", judge)
+        scheduler.after_save("justify", _judging(processors, idle))
 
         def ingested(path: Path, outcome: Outcome) -> None:
             if outcome.kind == "saved":
@@ -185,6 +166,38 @@ def cmd_watch(args: argparse.Namespace) -> int:
             store.close()
             status.state("stopped")
     return 0
+
+
+def _watch_options(args: argparse.Namespace, settings: config.Config) -> tuple[list[Path], float, float]:
+    """The folders to watch and the quiet and rescan periods: the arguments', else the config's."""
+    roots = [Path(p).expanduser() for p in args.paths] or [root.path for root in settings.watch.roots]
+    if not roots:
+        raise AppError(
+            "no folders to watch", f"give them as arguments, or as [[watch.roots]] in {config.config_file()}"
+        )
+    for root in roots:
+        if not root.is_dir():
+            raise AppError(f"{root}: no such folder", "give the folders where the DAW saves its sessions")
+    quiet = settings.watch.quiet_seconds if args.quiet is None else args.quiet
+    rescan = settings.watch.rescan_seconds if args.rescan is None else args.rescan
+    if quiet <= 0 or rescan <= 0:
+        raise AppError("--quiet and --rescan must be positive numbers of seconds", "for example --quiet 2")
+    return roots, quiet, rescan
+
+
+def _judging(processors: Store, idle: heap.WhenIdle) -> Callable[[], None]:
+    """The service's justification job: it keeps hashes and measurements from one save's
+    judging to the next (AudioMemory), and marks its work for the heap's give-back."""
+    from profiles.justify.audio import AudioMemory
+    from profiles.justify.processor import justify
+
+    memory = AudioMemory()
+
+    def judge() -> None:
+        justify(processors, memory=memory)
+        idle.worked()
+
+    return judge
 
 
 def _mtime(path: Path) -> datetime | None:
