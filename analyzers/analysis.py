@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from analyzers.audio import AudioSource, FileSource, Planar, pack_arrays, unpack_arrays
+from analyzers.audio import AudioError, AudioSource, FileSource, Planar, pack_arrays, unpack_arrays
 from analyzers.loudness import Loudness, SegmentMeter, k_weighting_taps
 from analyzers.overlap import OverlapSave
 from analyzers.pitch import LowBand, LowestNote, lowest_note
@@ -73,7 +73,7 @@ class AudioAnalysis:
             "crest_factor_db": _finite(self.crest_factor_db, 2),
             "lowest_note_hz": None if lowest is None else round(lowest.freq_hz, 1),
             "lowest_note": None if lowest is None else lowest.note,
-            "energy_below_lowest_note": None if lowest is None else round(lowest.energy_below, 4),
+            "energy_below_lowest_note": None if lowest is None else _finite(lowest.energy_below, 4),
             "spectral_centroid_hz": _finite(self.centroid_hz, 1),
             "spectral_tilt_db_per_octave": _finite(self.bands.tilt_db_per_octave, 2),
             "bands": [
@@ -147,14 +147,19 @@ def analyze(source: AudioSource) -> AudioAnalysis:
     low_band = LowBand(rate, size, overlap, channels, taps=overlap + 1)
     counted = _Counted(source.blocks(engine.hop))
     squares = 0.0
-    for frame in engine.frames(counted, tail=interpolation_delay()):
-        real = max(0, min(frame.samples.shape[1], counted.frames - frame.start))
-        samples = frame.samples[:, :real]
-        segments.add(frame.outputs[:, 0, :real])
-        peaks.add(samples, frame.outputs[:, 1:, :])
-        spectrum.add(frame.spectrum)
-        low_band.add(frame.spectrum, frame.samples.shape[1])
-        squares += float(np.einsum("ij,ij->", samples, samples, dtype=np.float64))
+    with np.errstate(invalid="ignore", over="ignore"):  # a damaged file's NaN: refused below, in one line
+        for frame in engine.frames(counted, tail=interpolation_delay()):
+            real = max(0, min(frame.samples.shape[1], counted.frames - frame.start))
+            samples = frame.samples[:, :real]
+            segments.add(frame.outputs[:, 0, :real])
+            peaks.add(samples, frame.outputs[:, 1:, :])
+            spectrum.add(frame.spectrum)
+            low_band.add(frame.spectrum, frame.samples.shape[1])
+            squares += float(np.einsum("ij,ij->", samples, samples, dtype=np.float64))
+    if not np.isfinite(peaks.sample_peak).all():
+        raise AudioError(
+            getattr(source, "path", "the audio"), "it holds NaN or infinite samples (a damaged float file?)"
+        )
     frames = counted.frames
     power = spectrum.power()
     with np.errstate(divide="ignore"):

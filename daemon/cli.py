@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tempfile
@@ -180,7 +181,7 @@ def _watch_options(args: argparse.Namespace, settings: config.Config) -> tuple[l
             raise AppError(f"{root}: no such folder", "give the folders where the DAW saves its sessions")
     quiet = settings.watch.quiet_seconds if args.quiet is None else args.quiet
     rescan = settings.watch.rescan_seconds if args.rescan is None else args.rescan
-    if quiet <= 0 or rescan <= 0:
+    if not (math.isfinite(quiet) and math.isfinite(rescan) and quiet > 0 and rescan > 0):
         raise AppError("--quiet and --rescan must be positive numbers of seconds", "for example --quiet 2")
     return roots, quiet, rescan
 
@@ -258,9 +259,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         stop()
         if store is not None:
             store.close()
-    if failed and not args.json:
-        print(f"{failed} of {len(files)} file(s) could not be read", file=sys.stderr)
-    return 1 if failed else 0
+    if failed:
+        raise AppError(
+            f"{failed} of {len(files)} file(s) could not be read",
+            "each one's reason is on its own line" + (' (its "error")' if args.json else ""),
+        )
+    return 0
 
 
 def _analysis_lines(report: dict[str, Any]) -> str:
@@ -483,6 +487,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_line(exc: AppError) -> str:
+    """`error: ...` on one line, with its hint (CONTRACT.md)."""
+    message = " ".join(exc.message.split())
+    hint = " ".join(exc.hint.split())
+    return f"error: {message}" + (f" (hint: {hint})" if hint else "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -491,9 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AppError as exc:
         if args.verbose:
             raise
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"hint: {exc.hint}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader of our output went away (| head): not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115

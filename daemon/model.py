@@ -73,7 +73,7 @@ def unit_of(term: str) -> str:
     if leaf.endswith("_s"):
         return "s"
     if leaf == "slope_db_oct":
-        return "dB/oct"
+        return "dB/octave"
     if leaf == "tempo_bpm":
         return "BPM"
     if leaf in ("ratio",):

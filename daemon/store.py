@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event, func, select, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from daemon.changes import Change
 from daemon.diff import diff
@@ -126,6 +126,22 @@ def sqlite_url(path: str | Path) -> str:
     return f"sqlite:///{Path(path)}"
 
 
+_URL_HINT = "give --db a file path, sqlite:///PATH or postgresql://USER@HOST/NAME of a server that runs"
+
+
+def shown_url(url: str) -> str:
+    """A database URL as it may be shown: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def one_line(error: object) -> str:
+    """An error's text on one line (drivers' messages run over several)."""
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 class Store:
     """The log. Open it with `Store.open(url)`: the schema is migrated to the latest version."""
 
@@ -137,7 +153,14 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        store = cls(url)
+        """The store at `url`, its schema migrated; a StoreError (one line, naming the database
+        and the reason) when the URL is not a database's or the database cannot be opened."""
+        try:
+            store = cls(url)
+        except ArgumentError as exc:  # no dialect of that name, or not a URL at all
+            raise StoreError(f"{shown_url(url)} is not a database URL ({one_line(exc)})", _URL_HINT) from None
+        except OSError as exc:  # its folder cannot be made
+            raise StoreError(f"cannot open the database {shown_url(url)}: {exc.strerror or exc}", _URL_HINT) from None
         store.migrate()
         return store
 
@@ -182,8 +205,9 @@ class Store:
                         conn.execute(text("SELECT pg_advisory_xact_lock(7461706570)"))
                     config.attributes["connection"] = conn
                     command.upgrade(config, "head")
-        except OperationalError as exc:
-            raise StoreError(f"cannot open the database {self.url}: {exc.orig}", "check the path or --db URL") from None
+        except DBAPIError as exc:  # cannot connect, not a database file, ...
+            reason = one_line(exc.orig)
+            raise StoreError(f"cannot open the database {shown_url(self.url)}: {reason}", _URL_HINT) from None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -90,6 +90,23 @@ def test_analyze_command_json_follows_the_contract(tmp_path: Path, capsys: pytes
     assert "integrated" in text and "true peak" in text and "A2" in text
 
 
+def test_a_file_with_nan_or_infinite_samples_is_an_error_line_and_the_next_file_is_measured(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, bad in (("a-nan.wav", np.nan), ("b-inf.wav", np.inf)):
+        data = np.full((48000, 1), 0.1, np.float32)
+        data[1000] = bad
+        sf.write(tmp_path / name, data, 48000, subtype="FLOAT")
+    stem(tmp_path / "c-good.wav")
+    assert main(["analyze", "--json", "--no-cache", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["path"].rsplit("/", 1)[-1] for line in lines] == ["a-nan.wav", "b-inf.wav", "c-good.wav"]
+    assert all(set(line) == {"path", "error"} and "NaN or infinite" in line["error"] for line in lines[:2])
+    assert lines[2]["lowest_note"] == "A2"
+    assert err.startswith("error: 2 of 3 file(s) could not be read") and len(err.splitlines()) == 1
+
+
 def test_analyze_command_refuses_a_missing_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analyze", "--no-cache", str(tmp_path / "nowhere")]) == 1
     assert "nowhere: no such file or folder" in capsys.readouterr().err
