@@ -77,7 +77,7 @@ class AudioAnalysis:
             "spectral_centroid_hz": _finite(self.centroid_hz, 1),
             "spectral_tilt_db_per_octave": _finite(self.bands.tilt_db_per_octave, 2),
             "bands": [
-                {"center_hz": center, "share": round(float(share), 4)}
+                {"center_hz": float(center), "share": round(float(share), 4)}
                 for center, share in zip(self.bands.centers_hz, self.bands.shares, strict=True)
             ],
         }
@@ -204,4 +204,4 @@ def _or_silence(value: float | None) -> float:
 def _finite(value: float | None, digits: int) -> float | None:
     if value is None or not np.isfinite(value):
         return None
-    return round(float(value), digits)
+    return round(float(value), digits) + 0.0  # + 0.0: -0.0 reads 0.0

@@ -84,6 +84,7 @@ def test_analyze_command_json_follows_the_contract(tmp_path: Path, capsys: pytes
     assert set(good) >= CONTRACT_FIELDS
     assert good["lowest_note"] == "A2" and good["sample_rate_hz"] == 48000 and good["channels"] == 2
     assert sum(band["share"] for band in good["bands"]) == pytest.approx(1.0, abs=1e-3)
+    assert all(isinstance(band["center_hz"], float) for band in good["bands"])  # 25.0, as the contract shows
     assert set(bad) == {"path", "error"} and "not readable as audio" in bad["error"]
     assert main(["analyze", "--db", db, str(tmp_path / "Bass.wav")]) == 0
     text = capsys.readouterr().out
