@@ -113,7 +113,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     engineers, timings), the log files, systemd's notifications, the status file `service status`
     reads, and the down-time scheduler."""
     from daemon import downtime, heap, logs, run_status
-    from daemon.instance import instance_lock, status_path, stop_on_signals
+    from daemon.instance import instance_lock, seen_path, status_path, stop_on_signals
     from daemon.notify import Notifier
     from daemon.store import Store
     from daemon.watch import Outcome, Watcher
@@ -156,6 +156,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
                 heartbeat=notifier.ping,
                 on_ready=ready,
                 idle=idle,
+                seen_file=seen_path(url),
             )
             stop_on_signals(watcher)
             watcher.run()

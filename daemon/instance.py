@@ -52,6 +52,12 @@ def lock_path(url: str) -> Path:
     return config.data_dir() / "locks" / f"watch-{digest}.lock"
 
 
+def seen_path(url: str) -> Path:
+    """Where the watcher keeps what it has ingested (daemon.seen), beside the instance lock."""
+    lock = lock_path(url)
+    return lock.with_name(lock.stem + ".seen.json")
+
+
 def status_path(url: str) -> Path:
     """The status file of a database's watcher (what `tapeop service status` reads), beside its lock."""
     return lock_path(url).with_suffix(".json")

@@ -452,6 +452,11 @@ class Store:
                     return str(row[0])
         return None
 
+    def contents(self) -> set[str]:
+        """The sha256 of every file recorded, accepted or rejected."""
+        with self.engine.connect() as conn:
+            return {row[0] for row in conn.execute(select(SAVES.c.sha256).distinct())}
+
     def known(self, session: str, sha256: str) -> bool:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -64,6 +64,7 @@ from daemon.errors import AppError
 from daemon.hashing import hash_file
 from daemon.ingest import ReadResult, append_read, candidate_for, collect_less, parse_candidate
 from daemon.inotify_limits import inotify_watch_limit, overflow_alarm
+from daemon.seen import SAVE_EVERY_S, load_seen, save_seen
 from daemon.session_names import SessionNames
 from daemon.settle import (
     DEFAULT_QUIET_S,
@@ -158,6 +159,7 @@ class Watcher:
         heartbeat: Callable[[], object] | None = None,
         on_ready: Callable[[], None] | None = None,
         idle: heap.WhenIdle | None = None,
+        seen_file: Path | None = None,
     ) -> None:
         self.roots = [Path(os.path.realpath(r)) for r in roots]
         self.store = store
@@ -172,6 +174,9 @@ class Watcher:
         self.heartbeat = heartbeat
         self.on_ready = on_ready
         self.idle = heap.WhenIdle() if idle is None else idle
+        self.seen_file = seen_file  # what was ingested, kept across restarts (daemon.seen)
+        self._seen_dirty = False
+        self._seen_saved_at = time.monotonic()
         self.stats = WatchStats()
         self.polled: set[Path] = set()  # roots watched by polling
         self._paths: queue.SimpleQueue[str | None] = queue.SimpleQueue()
@@ -201,6 +206,8 @@ class Watcher:
             try:
                 for root in self.roots:
                     self._observe(root, polling=self.poll)
+                if self.seen_file is not None:
+                    self._done.update(load_seen(self.seen_file, self.store.contents()))
                 self._scan("start-up reconciliation")
                 log.info("watching %s", ", ".join(f"{r} ({self._mode(r)})" for r in self.roots))
                 if self.on_ready is not None:
@@ -208,6 +215,7 @@ class Watcher:
                 self._loop()
             finally:
                 self._stop_observers()
+                self._save_seen()
         log.info("stopped")
 
     def _loop(self) -> None:
@@ -219,6 +227,8 @@ class Watcher:
             now = time.monotonic()
             self._process_due(now)
             self.idle.tick()  # the heap back to the system once saves have paused (daemon.heap)
+            if self._seen_dirty and now - self._seen_saved_at >= SAVE_EVERY_S:
+                self._save_seen()
             if self._rescan_asked is not None and self._rescan_at is None:
                 self._rescan_at = now + self.quiet_s
             if (self._rescan_at is not None and now >= self._rescan_at) or now >= next_rescan:
@@ -229,6 +239,12 @@ class Watcher:
             if now >= next_check:
                 self._check_observers()
                 next_check = now + OBSERVER_CHECK_S
+
+    def _save_seen(self) -> None:
+        if self.seen_file is not None and self._seen_dirty:
+            save_seen(self.seen_file, self._done)
+        self._seen_dirty = False
+        self._seen_saved_at = time.monotonic()
 
     def _wait_s(self) -> float:
         wake = time.monotonic() + HEARTBEAT_S
@@ -359,7 +375,9 @@ class Watcher:
                     continue
                 self._note(path, root, st, now - max(0.0, wall - st.st_mtime))
                 noted += 1
-        self._done = {p: d for p, d in self._done.items() if p in seen}
+        kept = {p: d for p, d in self._done.items() if p in seen}
+        self._seen_dirty |= len(kept) != len(self._done)
+        self._done = kept
         log.info("%s: %d file(s) to look at (%.2f s)", reason, noted, time.monotonic() - started)
 
     # -- settling and ingesting --------------------------------------------------------------
@@ -456,6 +474,7 @@ class Watcher:
     def _finish(self, pending: Pending, sig: Sig, outcome: Outcome) -> None:
         self._pending.pop(pending.path, None)
         self._done[pending.path] = (sig, outcome.sha256)
+        self._seen_dirty = True
         if outcome.kind == "saved":
             self.stats.saves += 1
             log.info("%s: %s v%s, %d change(s)", outcome.path, outcome.session, outcome.version, outcome.changes)

@@ -40,6 +40,7 @@ HEADLESS = [
     "daemon.downtime",
     "daemon.notify",
     "daemon.heap",
+    "daemon.seen",
     "profiles",
     "profiles.justify.processor",
 ]

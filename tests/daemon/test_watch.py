@@ -564,3 +564,38 @@ def test_the_watcher_gives_the_heap_back_once_saves_pause(
         wait_until(lambda: idle.given_back == 1, timeout=HEARTBEAT_S + 5, what="the heap to be given back")
         time.sleep(1.0)
         assert idle.given_back == 1  # once per pause
+
+
+def test_a_restart_reads_only_the_files_that_changed_while_it_was_stopped(
+    root: Path, tmp_path: Path, songs: dict[str, list[SimulatedSave]], reads: list[tuple[str, int]]
+) -> None:
+    db, seen = tmp_path / "t.db", tmp_path / "t.db.watch.seen.json"
+    names = sorted(songs)[:4]
+    for name in names:
+        atomic_save(songs[name][0].path, root / f"{name}.dawproject")
+    with Running([root], db, seen_file=seen) as run:
+        run.wait_for("saved", len(names))
+    assert seen.is_file()  # written when the watcher stops
+    atomic_save(songs[names[0]][1].path, root / f"{names[0]}.dawproject")  # saved while stopped
+    reads.clear()
+    with Running([root], db, seen_file=seen) as run:
+        run.wait_for("saved", 1)
+        run.idle()
+        assert [(o.kind, o.session) for o in run.outcomes] == [("saved", names[0])]
+    assert {Path(path).name for path, _ in reads} == {f"{names[0]}.dawproject"}
+
+
+def test_what_was_seen_counts_only_while_the_store_holds_it(
+    root: Path, tmp_path: Path, songs: dict[str, list[SimulatedSave]]
+) -> None:
+    seen = tmp_path / "seen.json"
+    atomic_save(songs["Song A"][0].path, root / "Song A.dawproject")
+    with Running([root], tmp_path / "first.db", seen_file=seen) as run:
+        run.wait_for("saved", 1)
+    with Running([root], tmp_path / "emptied.db", seen_file=seen) as run:  # another, empty database
+        run.wait_for("saved", 1)
+        assert [e.session for e in run.events("session-saved")] == ["Song A"]
+    seen.write_text("{not json")
+    with Running([root], tmp_path / "first.db", seen_file=seen) as run:  # unusable: all looked at again
+        run.idle()
+        assert [(o.kind, o.session) for o in run.outcomes] == [("unchanged", "Song A")]
