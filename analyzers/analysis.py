@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from analyzers.audio import AudioError, AudioSource, FileSource, Planar, pack_arrays, unpack_arrays
+from analyzers.audio import AudioSource, FileSource, Planar, pack_arrays, refuse_non_finite, unpack_arrays
 from analyzers.loudness import Loudness, SegmentMeter, k_weighting_taps
 from analyzers.overlap import OverlapSave
 from analyzers.pitch import LowBand, LowestNote, lowest_note
@@ -156,10 +156,7 @@ def analyze(source: AudioSource) -> AudioAnalysis:
             spectrum.add(frame.spectrum)
             low_band.add(frame.spectrum, frame.samples.shape[1])
             squares += float(np.einsum("ij,ij->", samples, samples, dtype=np.float64))
-    if not np.isfinite(peaks.sample_peak).all():
-        raise AudioError(
-            getattr(source, "path", "the audio"), "it holds NaN or infinite samples (a damaged float file?)"
-        )
+    refuse_non_finite(peaks.sample_peak, source)
     frames = counted.frames
     power = spectrum.power()
     with np.errstate(divide="ignore"):

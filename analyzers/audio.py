@@ -28,6 +28,15 @@ class AudioError(ValueError):
         self.reason = reason
 
 
+def refuse_non_finite(found: npt.ArrayLike, source: object) -> None:
+    """AudioError (naming the source's path where it has one) when a measurement came out NaN or
+    infinite: the audio holds such samples, which no meter can read."""
+    if not np.isfinite(found).all():
+        raise AudioError(
+            getattr(source, "path", "the audio"), "it holds NaN or infinite samples (a damaged float file?)"
+        )
+
+
 @dataclass(frozen=True)
 class AudioInfo:
     sample_rate_hz: int

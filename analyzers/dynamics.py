@@ -21,7 +21,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from analyzers.audio import ArraySource, AudioSource, Planar, pack_arrays, unpack_arrays
+from analyzers.audio import ArraySource, AudioSource, Planar, pack_arrays, refuse_non_finite, unpack_arrays
 from analyzers.loudness import Loudness
 
 STEP_S = 0.001
@@ -108,6 +108,7 @@ def step_peaks(source: AudioSource) -> StepPeaks:
             chunks.append(np.abs(x[:, :whole]).reshape(x.shape[0], -1, step).max(axis=(0, 2)))
         carry = x[:, whole:]
     peaks = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+    refuse_non_finite(peaks, source)
     with np.errstate(divide="ignore"):
         level = np.maximum(20.0 * np.log10(peaks.astype(np.float64)), SILENCE_DBFS)
     return StepPeaks(level, step / source.info.sample_rate_hz)

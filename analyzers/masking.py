@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.fft
 
-from analyzers.audio import AudioSource, pack_arrays, unpack_arrays
+from analyzers.audio import AudioSource, pack_arrays, refuse_non_finite, unpack_arrays
 from analyzers.eq import EqBand, total_power_gain
 from analyzers.overlap import Framer
 
@@ -142,11 +142,13 @@ def band_frames(source: AudioSource) -> BandFrames:
     scale = 2.0 / (size * float(np.square(window).sum()))
     rows = []
     framer = Framer(info.channels, size, hop, lead=hop)  # the first step is centred on the start
-    for block in source.blocks(hop):
-        for frame in framer.push(block):
-            power = (np.abs(scipy.fft.rfft(frame * window, axis=-1)) ** 2).sum(axis=0) * scale
-            rows.append(np.bincount(index[inside], weights=power[inside], minlength=len(edges) - 1))
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN or infinite samples: refused below
+        for block in source.blocks(hop):
+            for frame in framer.push(block):
+                power = (np.abs(scipy.fft.rfft(frame * window, axis=-1)) ** 2).sum(axis=0) * scale
+                rows.append(np.bincount(index[inside], weights=power[inside], minlength=len(edges) - 1))
     energy = np.array(rows, dtype=np.float64) if rows else np.zeros((0, len(edges) - 1))
+    refuse_non_finite(energy, source)
     return BandFrames(energy, hop / info.sample_rate_hz, edges)
 
 

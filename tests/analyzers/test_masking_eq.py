@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analyzers.audio import ArraySource
+from analyzers.analysis import analyze
+from analyzers.audio import ArraySource, AudioError
+from analyzers.dynamics import step_peaks
 from analyzers.eq import EqBand, bands_from_terms
 from analyzers.masking import BARK_EDGES_HZ, BandFrames, MaskingPair, band_frames, masking, masking_many, pan_gains
 from tests.analyzers.signals import tone
@@ -137,3 +139,13 @@ def test_each_side_of_the_index_keeps_at_least_min_k_1_of_itself_when_a_pan_scal
             for was, is_now, old_gain, new_gain in zip(sides, now, pan_gains(before), pan_gains(after), strict=True):
                 kept = min(1.0, new_gain / old_gain) if old_gain > 0 else 1.0
                 assert is_now >= kept * was - 1e-7
+
+
+@pytest.mark.filterwarnings("error")  # refused in one clear error, without numpy's warnings on the way
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_nan_or_infinite_samples_are_refused_by_every_measurement(bad: float) -> None:
+    samples = np.full((1, 48000), 0.1, np.float32)
+    samples[0, 100] = bad
+    for measure in (analyze, band_frames, step_peaks):
+        with pytest.raises(AudioError, match="NaN or infinite samples"):
+            measure(ArraySource(samples, 48000))
