@@ -46,7 +46,8 @@ def setup_logging(
         setattr(handler, _OURS, True)
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    # APScheduler logs every job run at INFO, watchdog its internals at DEBUG: quieter unless verbose.
-    for noisy in ("apscheduler", "watchdog"):
+    # APScheduler logs every job run at INFO, watchdog its internals at DEBUG, Alembic each plugin
+    # and migration step at INFO whenever a store opens: quieter unless verbose.
+    for noisy in ("apscheduler", "watchdog", "alembic"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
     return path

@@ -25,6 +25,7 @@ from daemon.errors import AppError
 from daemon.notify import Notifier
 from daemon.run_status import RunStatus, StatusWriter, read_status, write_status
 from daemon.service import ServiceSpec
+from daemon.store import Store, sqlite_url
 
 
 class FakeRunner:
@@ -340,7 +341,7 @@ def restore_logging() -> Iterator[None]:
             root.removeHandler(handler)
             handler.close()
     root.setLevel(level)
-    for noisy in ("apscheduler", "watchdog"):
+    for noisy in ("apscheduler", "watchdog", "alembic"):
         logging.getLogger(noisy).setLevel(logging.NOTSET)
 
 
@@ -366,6 +367,8 @@ def test_logs_go_to_a_rotated_file_in_the_log_folder_and_to_stderr(
     err = capsys.readouterr().err
     assert "INFO daemon.test: first line" in err and "not shown" not in err
     assert logging.getLogger("apscheduler").level == logging.WARNING
+    Store.open(sqlite_url(folders / "quiet.db")).close()  # Alembic's plugin and migration lines
+    assert "alembic" not in capsys.readouterr().err
 
 
 # --- systemd notifications on a real socket ----------------------------------------------------------------
