@@ -404,6 +404,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if found == meant else 1
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1, for counts the user gives (a usage error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tapeop", description="The assistant engineer that never goes home.")
     parser.add_argument("--version", action="version", version=f"tapeop {__version__}")
@@ -420,8 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="simulate an engineer's archive, ingest it and show what tapeop saw (offline)"
     )
-    demo.add_argument("--songs", type=int, default=2)
-    demo.add_argument("--saves", type=int, default=4)
+    demo.add_argument("--songs", type=_positive, default=2)
+    demo.add_argument("--saves", type=_positive, default=4)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
 
@@ -429,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", parents=[common], help="bulk-ingest session files, folders and .zip archives"
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH")
-    ingest.add_argument("--jobs", type=int, default=None, help="parallel readers (default: the number of cores)")
+    ingest.add_argument("--jobs", type=_positive, default=None, help="parallel readers (default: the number of cores)")
     ingest.add_argument("--dask", metavar="ADDRESS", help="read on a Dask cluster at this scheduler address")
     ingest.set_defaults(func=cmd_ingest)
 

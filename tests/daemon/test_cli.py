@@ -107,3 +107,12 @@ def test_watch_refuses_timings_that_are_not_positive_finite_seconds(
 ) -> None:
     assert main(["watch", str(tmp_path), "--db", str(tmp_path / "w.db"), *option]) == 1
     assert capsys.readouterr().err.startswith("error: --quiet and --rescan must be positive numbers")
+
+
+@pytest.mark.parametrize(
+    "arguments", [["ingest", "--jobs", "0", "x"], ["ingest", "--jobs", "-3", "x"], ["demo", "--songs", "0"]]
+)
+def test_counts_under_one_are_usage_errors(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(arguments)
+    assert stopped.value.code == 2 and "is not 1 or more" in capsys.readouterr().err
