@@ -17,8 +17,12 @@ sources (../shared/research/reliability-anchors.md, section 2):
   event with its reason, so a half-written `.dawproject` (its ZIP directory comes last) is read
   again when complete. The next valid save of the file is ingested as usual.
 - Reconciliation: at start-up every watched file is looked at once (what changed while tapeop
-  was stopped: the latest state of each file; unchanged files emit nothing), oldest first. A full
-  rescan runs every `rescan_s` (default 10 min) as the backstop for lost events.
+  was stopped: the latest state of each file; unchanged files emit nothing), oldest first; a
+  file whose stat is the one it had at its last ingest, remembered across restarts
+  (`daemon.seen`), is not read. A full rescan runs every `rescan_s` (default 10 min) as the
+  backstop for lost events.
+- Memory: once saves have paused for a minute, the heap's free pages go back to the system
+  (`daemon.heap`).
 - inotify limits: a queue overflow (seen on watchdog's log) is answered by a full rescan after a
   quiet period. A watch limit (`OSError` ENOSPC or EMFILE, watchdog#673) or a tree with more
   folders than `max_user_watches` falls back to polling that root (`PollingObserverVFS` on
