@@ -302,11 +302,13 @@ def cmd_events(args: argparse.Namespace) -> int:
     store = _open_store(args)
     try:
         if args.json:
-            for event in store.events(session=args.session):
+            for event in store.events(session=args.session, namesakes=True):
                 print(json.dumps(event.to_json(), allow_nan=False, ensure_ascii=False))
             return 0
-        verdicts = {e.payload["refers_to"]: e for e in store.events(session=args.session, types=VERDICT_TYPES)}
-        for event in store.events(session=args.session):
+        verdicts = {
+            e.payload["refers_to"]: e for e in store.events(session=args.session, types=VERDICT_TYPES, namesakes=True)
+        }
+        for event in store.events(session=args.session, namesakes=True):
             if event.type in VERDICT_TYPES:
                 continue  # shown beside the change it refers to
             print(_event_line(event))
@@ -481,7 +483,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.set_defaults(func=cmd_analyze)
 
     events = commands.add_parser("events", parents=[common], help="the log in order")
-    events.add_argument("--session", metavar="NAME", help="one session's events only")
+    events.add_argument(
+        "--session",
+        metavar="NAME",
+        help='one session\'s events only (and its namesakes from other folders, "NAME (folder)")',
+    )
     events.add_argument("--json", action="store_true", help="JSON Lines, one event per line")
     events.set_defaults(func=cmd_events)
 

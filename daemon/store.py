@@ -466,10 +466,17 @@ class Store:
             ).first()
             return row is not None
 
-    def events(self, session: str | None = None, after: int = 0, types: tuple[str, ...] = ()) -> Iterator[LoggedEvent]:
-        """The log in order of position, optionally one session's, from `after` on."""
+    def events(
+        self, session: str | None = None, after: int = 0, types: tuple[str, ...] = (), namesakes: bool = False
+    ) -> Iterator[LoggedEvent]:
+        """The log in order of position, optionally one session's, from `after` on. With
+        `namesakes`, also the sessions of that name that ingest told apart by their folder,
+        "Song (Client A)" beside "Song (Client B)"."""
         query = select(EVENTS).where(EVENTS.c.position > after).order_by(EVENTS.c.position)
-        if session is not None:
+        if session is not None and namesakes:
+            told_apart = EVENTS.c.session.startswith(f"{session} (", autoescape=True) & EVENTS.c.session.endswith(")")
+            query = query.where((EVENTS.c.session == session) | told_apart)
+        elif session is not None:
             query = query.where(EVENTS.c.session == session)
         if types:
             query = query.where(EVENTS.c.type.in_(types))

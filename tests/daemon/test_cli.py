@@ -116,3 +116,19 @@ def test_counts_under_one_are_usage_errors(arguments: list[str], capsys: pytest.
     with pytest.raises(SystemExit) as stopped:
         main(arguments)
     assert stopped.value.code == 2 and "is not 1 or more" in capsys.readouterr().err
+
+
+def test_events_of_a_session_show_its_namesakes_told_apart_by_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for client in ("Client A", "Client B"):
+        simulate_archive(tmp_path / client, songs=1, saves=1, seed=len(client), render_audio=False)
+    db = str(tmp_path / "t.db")
+    assert main(["ingest", "--db", db, str(tmp_path / "Client A"), str(tmp_path / "Client B")]) == 0
+    capsys.readouterr()
+    assert main(["events", "--db", db, "--session", "Song A", "--json"]) == 0
+    sessions = {json.loads(line)["session"] for line in capsys.readouterr().out.splitlines()}
+    assert sessions == {"Song A (Client A)", "Song A (Client B)"}
+    assert main(["events", "--db", db, "--session", "Song A (Client B)", "--json"]) == 0
+    sessions = {json.loads(line)["session"] for line in capsys.readouterr().out.splitlines()}
+    assert sessions == {"Song A (Client B)"}  # a full name is that session alone

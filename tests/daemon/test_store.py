@@ -72,6 +72,18 @@ def test_the_same_content_again_is_a_no_op(store: Store) -> None:
     assert store.counts() == {"sessions": 1, "saves": 1, "rejected": 0, "events": 2}
 
 
+def test_a_sessions_events_with_its_namesakes_told_apart_by_folder(store: Store) -> None:
+    for name in ("Song", "Song (Client A)", "Song (Client B)", "Song 2", "Songs (x)", "50%_off", "50X_off (y)"):
+        store.append_save(_info(name, name), _session(name, 0.0))
+
+    def sessions(name: str, namesakes: bool) -> set[str]:
+        return {e.session for e in store.events(session=name, namesakes=namesakes)}
+
+    assert sessions("Song", False) == {"Song"}
+    assert sessions("Song", True) == {"Song", "Song (Client A)", "Song (Client B)"}
+    assert sessions("50%_off", True) == {"50%_off"}  # LIKE's wildcards in a name are plain characters
+
+
 def test_same_content_in_another_session_is_recorded(store: Store) -> None:
     store.append_save(_info("Song", "a"), _session("Song", 0.0))
     other = store.append_save(_info("Other", "a"), _session("Other", 0.0))
