@@ -24,18 +24,17 @@ class Change:
     where: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
-        """The change as the JSON fields of its event (position, session and so on come from the log)."""
-        out: dict[str, Any] = {}
-        if self.track is not None:
-            out["track"] = self.track
-        if self.device is not None:
-            out["device"] = self.device
-        if self.parameter is not None:
-            out["parameter"] = self.parameter
-        out["before"] = self.before
-        out["after"] = self.after
-        if self.unit:
-            out["unit"] = self.unit
+        """The change as the JSON fields of its event (position, session and so on come from the
+        log): every field a person reads is there, null where it does not apply (a fader has no
+        device, pan no unit), as CONTRACT.md shows them."""
+        out: dict[str, Any] = {
+            "track": self.track,
+            "device": self.device,
+            "parameter": self.parameter,
+            "before": self.before,
+            "after": self.after,
+            "unit": self.unit or None,
+        }
         if self.where:
             out["where"] = self.where
         return out

@@ -29,6 +29,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from daemon.changes import Change
 from daemon.diff import diff
 from daemon.errors import AppError
+from daemon.events import CHANGE_TYPES
 from daemon.model import Session
 from daemon.serialize import session_from_dict, session_to_dict
 from daemon.tables import CounterRow, EventRow, ProcessorRow, SaveRow, SessionRow, SnapshotRow
@@ -105,8 +106,12 @@ class LoggedEvent:
             "version": self.version,
             "user": self.user,
             "at": _iso(self.at),
+            **(_CHANGE_FIELDS if self.type in CHANGE_TYPES else {}),  # events logged before every field was written
             **self.payload,
         }
+
+
+_CHANGE_FIELDS: dict[str, None] = dict.fromkeys(("track", "device", "parameter", "before", "after", "unit"))
 
 
 def _iso(moment: datetime) -> str:

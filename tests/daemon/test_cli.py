@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from daemon.cli import main
+from daemon.events import JUDGED_TYPES
 from daemon.formats.dawproject_writer import write_dawproject
 from daemon.simulator import simulate_archive
 from daemon.simulator_session import first_session
@@ -122,13 +123,15 @@ def test_events_of_a_session_show_its_namesakes_told_apart_by_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for client in ("Client A", "Client B"):
-        simulate_archive(tmp_path / client, songs=1, saves=1, seed=len(client), render_audio=False)
+        simulate_archive(tmp_path / client, songs=1, saves=2, seed=len(client), render_audio=False)
     db = str(tmp_path / "t.db")
     assert main(["ingest", "--db", db, str(tmp_path / "Client A"), str(tmp_path / "Client B")]) == 0
     capsys.readouterr()
     assert main(["events", "--db", db, "--session", "Song A", "--json"]) == 0
-    sessions = {json.loads(line)["session"] for line in capsys.readouterr().out.splitlines()}
-    assert sessions == {"Song A (Client A)", "Song A (Client B)"}
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {e["session"] for e in events} == {"Song A (Client A)", "Song A (Client B)"}
+    changes = [e for e in events if e["type"] in JUDGED_TYPES]
+    assert changes and all(set(e) >= {"track", "device", "parameter", "before", "after", "unit"} for e in changes)
     assert main(["events", "--db", db, "--session", "Song A (Client B)", "--json"]) == 0
     sessions = {json.loads(line)["session"] for line in capsys.readouterr().out.splitlines()}
     assert sessions == {"Song A (Client B)"}  # a full name is that session alone
