@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from daemon import __version__, config
 from daemon.changes import Change
 from daemon.diff import diff
-from daemon.errors import AppError
+from daemon.errors import AppError, one_line
 from daemon.events import CHANGE_TYPES, JUDGED_TYPES, VERDICT_TYPES
 from daemon.formats import read_session
 
@@ -507,9 +507,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def error_line(exc: AppError) -> str:
     """`error: ...` on one line, with its hint (CONTRACT.md)."""
-    message = " ".join(exc.message.split())
-    hint = " ".join(exc.hint.split())
-    return f"error: {message}" + (f" (hint: {hint})" if hint else "")
+    hint = one_line(exc.hint)
+    return f"error: {one_line(exc.message)}" + (f" (hint: {hint})" if hint else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

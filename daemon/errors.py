@@ -6,6 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def one_line(text: object) -> str:
+    """Text on one line, its whitespace runs (newlines and tabs included) made single spaces:
+    drivers' and parsers' messages run over several lines. An exception without text reads as
+    its type's name."""
+    flat = " ".join(str(text).split())
+    return flat or (type(text).__name__ if isinstance(text, BaseException) else "")
+
+
 class AppError(Exception):
     """An error a user can act on: a one-line message and a hint."""
 

@@ -17,7 +17,7 @@ class EventType:
     added: bool = False  # not (yet) listed in CONTRACT.md
 
 
-_CHANGE_FIELDS = ("track", "device", "parameter", "before", "after", "unit", "where")
+CHANGE_FIELDS = ("track", "device", "parameter", "before", "after", "unit", "where")  # `where` only when set
 
 EVENT_TYPES: dict[str, EventType] = {
     e.name: e
@@ -30,50 +30,50 @@ EVENT_TYPES: dict[str, EventType] = {
         EventType(
             "session-started",
             "the first save of a session: `after` holds its tracks, tempo and application",
-            _CHANGE_FIELDS,
+            CHANGE_FIELDS,
         ),
         EventType(
-            "track-added", "a track appeared; `after` holds it whole, `where` its group and position", _CHANGE_FIELDS
+            "track-added", "a track appeared; `after` holds it whole, `where` its group and position", CHANGE_FIELDS
         ),
-        EventType("track-removed", "a track is gone", _CHANGE_FIELDS),
-        EventType("track-renamed", "a track changed name; before and after are the names", _CHANGE_FIELDS),
+        EventType("track-removed", "a track is gone", CHANGE_FIELDS),
+        EventType("track-renamed", "a track changed name; before and after are the names", CHANGE_FIELDS),
         EventType(
             "track-moved",
             "a track changed group or order; before and after are {parent, index}",
-            _CHANGE_FIELDS,
+            CHANGE_FIELDS,
             added=True,
         ),
         EventType(
-            "parameter-changed", "a channel, send, device or session setting changed, in standard units", _CHANGE_FIELDS
+            "parameter-changed", "a channel, send, device or session setting changed, in standard units", CHANGE_FIELDS
         ),
         EventType(
-            "device-added", "a device was inserted; `after` holds it whole, `where.index` its slot", _CHANGE_FIELDS
+            "device-added", "a device was inserted; `after` holds it whole, `where.index` its slot", CHANGE_FIELDS
         ),
-        EventType("device-removed", "a device was taken out of the chain", _CHANGE_FIELDS),
-        EventType("device-toggled", "a device was switched on or bypassed", _CHANGE_FIELDS),
-        EventType("device-moved", "a device moved in the chain; before and after are slot indices", _CHANGE_FIELDS),
+        EventType("device-removed", "a device was taken out of the chain", CHANGE_FIELDS),
+        EventType("device-toggled", "a device was switched on or bypassed", CHANGE_FIELDS),
+        EventType("device-moved", "a device moved in the chain; before and after are slot indices", CHANGE_FIELDS),
         EventType(
-            "plugin-state-changed", "the opaque state of a plug-in changed (sha256 before and after)", _CHANGE_FIELDS
+            "plugin-state-changed", "the opaque state of a plug-in changed (sha256 before and after)", CHANGE_FIELDS
         ),
-        EventType("send-added", "a send appeared; `after` holds it whole", _CHANGE_FIELDS),
-        EventType("send-removed", "a send is gone", _CHANGE_FIELDS),
+        EventType("send-added", "a send appeared; `after` holds it whole", CHANGE_FIELDS),
+        EventType("send-removed", "a send is gone", CHANGE_FIELDS),
         EventType(
             "automation-changed",
             "an automation lane was added, removed or edited; before and after are [time, value] points",
-            _CHANGE_FIELDS,
+            CHANGE_FIELDS,
         ),
-        EventType("clip-added", "an audio clip appeared; `after` holds it whole", _CHANGE_FIELDS),
-        EventType("clip-removed", "an audio clip is gone", _CHANGE_FIELDS),
+        EventType("clip-added", "an audio clip appeared; `after` holds it whole", CHANGE_FIELDS),
+        EventType("clip-removed", "an audio clip is gone", CHANGE_FIELDS),
         EventType(
             "clip-changed",
             "an audio clip moved, was trimmed, faded or changed gain; before and after hold the changed fields",
-            _CHANGE_FIELDS,
+            CHANGE_FIELDS,
         ),
-        EventType("tempo-changed", "the tempo (tempo_bpm) or the time signature changed", _CHANGE_FIELDS),
+        EventType("tempo-changed", "the tempo (tempo_bpm) or the time signature changed", CHANGE_FIELDS),
         EventType(
             "markers-changed",
             "the arrangement markers changed; before and after are [name, time] lists",
-            _CHANGE_FIELDS,
+            CHANGE_FIELDS,
             added=True,
         ),
         EventType("save-rejected", "a session file could not be read: the file and the reason", ("file", "reason")),
@@ -90,7 +90,7 @@ EVENT_TYPES: dict[str, EventType] = {
 }
 
 # The types the differ produces: the ones whose events carry a change.
-CHANGE_TYPES = frozenset(name for name, event in EVENT_TYPES.items() if event.fields == _CHANGE_FIELDS)
+CHANGE_TYPES = frozenset(name for name, event in EVENT_TYPES.items() if event.fields == CHANGE_FIELDS)
 # The changes justification judges: all but the first save's summary, which no engineer made.
 JUDGED_TYPES = CHANGE_TYPES - {"session-started"}
 # The justification processor's verdicts: exactly one per judged change (the latest counts).

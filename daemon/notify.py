@@ -29,6 +29,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from daemon.errors import one_line
+
 log = logging.getLogger(__name__)
 
 
@@ -150,4 +152,4 @@ class Notifier:
 
 
 def _status(text: str) -> str:
-    return "STATUS=" + " ".join(text.split())  # one line: a newline would start another assignment
+    return "STATUS=" + one_line(text)  # a newline would start another assignment

@@ -28,8 +28,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from daemon.changes import Change
 from daemon.diff import diff
-from daemon.errors import AppError
-from daemon.events import CHANGE_TYPES
+from daemon.errors import AppError, one_line
+from daemon.events import CHANGE_FIELDS, CHANGE_TYPES
 from daemon.model import Session
 from daemon.serialize import session_from_dict, session_to_dict
 from daemon.tables import CounterRow, EventRow, ProcessorRow, SaveRow, SessionRow, SnapshotRow
@@ -106,12 +106,12 @@ class LoggedEvent:
             "version": self.version,
             "user": self.user,
             "at": _iso(self.at),
-            **(_CHANGE_FIELDS if self.type in CHANGE_TYPES else {}),  # events logged before every field was written
+            **(_SHOWN_FIELDS if self.type in CHANGE_TYPES else {}),  # events logged before every field was written
             **self.payload,
         }
 
 
-_CHANGE_FIELDS: dict[str, None] = dict.fromkeys(("track", "device", "parameter", "before", "after", "unit"))
+_SHOWN_FIELDS: dict[str, None] = dict.fromkeys(f for f in CHANGE_FIELDS if f != "where")
 
 
 def _iso(moment: datetime) -> str:
@@ -140,11 +140,6 @@ def shown_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
-
-
-def one_line(error: object) -> str:
-    """An error's text on one line (drivers' messages run over several)."""
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 class Store:

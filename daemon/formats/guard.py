@@ -29,7 +29,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from daemon.errors import ParseError
+from daemon.errors import ParseError, one_line
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def parse_xml(data: bytes, source: str | Path, limits: Limits = LIMITS) -> etree
 
 
 def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -43,6 +43,11 @@ _Cached = TypeVar("_Cached", AudioAnalysis, BandFrames, StepPeaks, CompressorEff
 DECODED_BUDGET_BYTES = 64 << 20  # about one 40-track session of 3-minute songs
 
 
+def audio_folder() -> Path:
+    """Where audio embedded in session archives is streamed out to, by default: the data folder's audio/."""
+    return config.data_dir() / "audio"
+
+
 @dataclass
 class AudioMemory:
     """What justification keeps between runs: the sha256 of the audio files and archive members
@@ -78,7 +83,7 @@ class TrackAudio:
 
     store: Store
     session_file: Path | None
-    extract_to: Path = field(default_factory=lambda: config.data_dir() / "audio")
+    extract_to: Path = field(default_factory=audio_folder)
     memory: AudioMemory = field(default_factory=AudioMemory)
     _hashes: dict[Path, str] = field(default_factory=dict)
     _done: dict[str, AudioAnalysis] = field(default_factory=dict)

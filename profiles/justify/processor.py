@@ -30,7 +30,7 @@ from daemon import config
 from daemon.events import CHANGE_TYPES, JUDGED_TYPES
 from daemon.store import DerivedEvent, LoggedEvent, Store
 from profiles.justify import Judge, SaveChanges, Verdict, together
-from profiles.justify.audio import AudioMemory, TrackAudio, session_file
+from profiles.justify.audio import AudioMemory, TrackAudio, audio_folder, session_file
 from profiles.justify.rules import (
     clip_prevention,
     de_guffing,
@@ -122,7 +122,7 @@ def _saves(
             if file not in measurers:  # one per session file: its audio is located and hashed once
                 if len(measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
                     measurers.pop(next(iter(measurers))).close()
-                measurers[file] = TrackAudio(store, file, extract_to or config.data_dir() / "audio", memory)
+                measurers[file] = TrackAudio(store, file, extract_to or audio_folder(), memory)
             yield SaveChanges(
                 event.session, event.version, event.user, changes, before, after, measurers[file], nominal_lufs
             )

@@ -63,12 +63,16 @@ def sibilants(frames: BandFrames) -> Sibilants | None:
     bursts = playing[levels >= median + MIN_PEAK_OVER_MEDIAN_DB]
     if len(bursts) < MIN_BURST_SHARE * len(playing):
         return None
-    return Sibilants(bursts, sibilant_level_db(frames, bursts), median)
+    return Sibilants(bursts, _mean_db(energy, bursts), median)
 
 
 def sibilant_level_db(frames: BandFrames, steps: npt.NDArray[np.intp]) -> float:
     """The energy mean, in dB, of the track's 5-10 kHz energy over these steps."""
-    return 10.0 * float(np.log10(max(float(_sibilant_energy(frames)[steps].mean()), 1e-30)))
+    return _mean_db(_sibilant_energy(frames), steps)
+
+
+def _mean_db(energy: npt.NDArray[np.float64], steps: npt.NDArray[np.intp]) -> float:
+    return 10.0 * float(np.log10(max(float(energy[steps].mean()), 1e-30)))
 
 
 def _sibilant_energy(frames: BandFrames) -> npt.NDArray[np.float64]:
