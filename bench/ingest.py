@@ -45,13 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy  # noqa: E402
 
-from daemon.diff import diff
-from daemon.discover import Candidate, discover, group_versions  # noqa: E402
+from daemon.demo.simulator import simulate_archive  # noqa: E402
 from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
-from daemon.ingest import IngestReport, global_order, ingest, read_candidate  # noqa: E402
-from daemon.model import AutomationLane, Channel, Device, Send, Session, Track, canonical_params  # noqa: E402
-from daemon.simulator import simulate_archive  # noqa: E402
-from daemon.store import SaveInfo, Store, pack_snapshot, sqlite_url  # noqa: E402
+from daemon.ingest.bulk import IngestReport, global_order, ingest, read_candidate  # noqa: E402
+from daemon.ingest.discover import Candidate, discover, group_versions  # noqa: E402
+from daemon.log.store import SaveInfo, Store, pack_snapshot, sqlite_url  # noqa: E402
+from daemon.sessions.diff import diff
+from daemon.sessions.model import AutomationLane, Channel, Device, Send, Session, Track, canonical_params  # noqa: E402
 
 SEED = 20240611
 T0 = datetime(2024, 6, 1, tzinfo=UTC)

@@ -37,14 +37,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from daemon.band import audio_rng, encode_stem, render_song  # noqa: E402
-from daemon.events import JUDGED_TYPES  # noqa: E402
+from daemon.demo.session import first_session  # noqa: E402
+from daemon.demo.simulator import simulate_archive  # noqa: E402
+from daemon.demo.synth import audio_rng, encode_stem, render_song  # noqa: E402
 from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
-from daemon.ingest import ingest  # noqa: E402
-from daemon.model import Session, canonical_params  # noqa: E402
-from daemon.simulator import simulate_archive  # noqa: E402
-from daemon.simulator_session import first_session  # noqa: E402
-from daemon.store import LoggedEvent, Store, sqlite_url  # noqa: E402
+from daemon.ingest.bulk import ingest  # noqa: E402
+from daemon.log.events import JUDGED_TYPES  # noqa: E402
+from daemon.log.store import LoggedEvent, Store, sqlite_url  # noqa: E402
+from daemon.sessions.model import Session, canonical_params  # noqa: E402
 from profiles.justify.audio import AudioMemory
 from profiles.justify.processor import justify  # noqa: E402
 

@@ -43,11 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree  # noqa: E402
 
-from daemon.diff import diff  # noqa: E402
 from daemon.formats.dawproject import parse_project_xml, read_dawproject  # noqa: E402
 from daemon.formats.dawproject_writer import project_xml  # noqa: E402
 from daemon.formats.reaper import parse_reaper_bytes  # noqa: E402
-from daemon.model import (  # noqa: E402
+from daemon.sessions.diff import diff  # noqa: E402
+from daemon.sessions.model import (  # noqa: E402
     AutomationLane,
     Channel,
     Clip,

@@ -42,12 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from parse_diff import make_session  # noqa: E402
 
-from daemon.diff import diff  # noqa: E402
 from daemon.formats.dawproject import read_dawproject  # noqa: E402
 from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
-from daemon.model import Session  # noqa: E402
-from daemon.store import Store, sqlite_url  # noqa: E402
-from daemon.watch import Outcome, Watcher, hash_file  # noqa: E402
+from daemon.log.store import Store, sqlite_url  # noqa: E402
+from daemon.service.watcher import Outcome, Watcher, hash_file  # noqa: E402
+from daemon.sessions.diff import diff  # noqa: E402
+from daemon.sessions.model import Session  # noqa: E402
 
 MEMORY_TARGET_MB = 300
 

@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.paths import CORPUS, SCHEMA
+
 # Property tests: 60 examples each by default; HYPOTHESIS_PROFILE=thorough for a long hunt.
 _CHECKS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 settings.register_profile("default", max_examples=60, deadline=None, suppress_health_check=_CHECKS)
 settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=_CHECKS)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-CORPUS = SHARED / "corpus"
-SCHEMA = SHARED / "specs" / "dawproject" / "Project.xsd"
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from daemon.model import (
+from daemon.sessions.model import (
     AutomationLane,
     Channel,
     Clip,

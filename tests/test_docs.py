@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from daemon.cli import build_parser
-from daemon.events import CHANGE_TYPES, EVENT_TYPES
+from daemon.log.events import CHANGE_TYPES, EVENT_TYPES
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()

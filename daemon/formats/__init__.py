@@ -10,7 +10,7 @@ from daemon.formats.ableton import read_ableton
 from daemon.formats.ardour import read_ardour
 from daemon.formats.dawproject import read_dawproject
 from daemon.formats.reaper import read_reaper
-from daemon.model import Session
+from daemon.sessions.model import Session
 
 Reader = Callable[..., Session]
 READERS: dict[str, Reader] = {

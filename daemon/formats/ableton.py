@@ -38,7 +38,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from daemon import units
 from daemon.errors import ParseError
 from daemon.formats.ableton_devices import (
     ParamReader,
@@ -50,7 +49,8 @@ from daemon.formats.ableton_devices import (
     value_of,
 )
 from daemon.formats.guard import LIMITS, parse_xml
-from daemon.model import (
+from daemon.sessions import units
+from daemon.sessions.model import (
     AutomationLane,
     Channel,
     Clip,

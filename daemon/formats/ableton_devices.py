@@ -39,9 +39,9 @@ from pathlib import PurePosixPath
 
 from lxml import etree
 
-from daemon import units
 from daemon.formats.values import finite_or_problem, shown
-from daemon.model import Device, DeviceKind, ParamValue, canonical_params, classify_plugin
+from daemon.sessions import units
+from daemon.sessions.model import Device, DeviceKind, ParamValue, canonical_params, classify_plugin
 
 RACK_TAGS = ("AudioEffectGroupDevice", "InstrumentGroupDevice", "DrumGroupDevice", "MidiEffectGroupDevice")
 

@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 from lxml import etree
 
-from daemon import units
 from daemon.errors import ParseError
 from daemon.formats.ardour_plugins import (
     PLUGIN_FORMATS,
@@ -48,7 +47,8 @@ from daemon.formats.ardour_routes import RouteBuild, connections, freeze, index_
 from daemon.formats.ardour_time import DEFAULT_SUPERCLOCK, Clock, sample_rate, tempo_map
 from daemon.formats.guard import LIMITS, parse_xml
 from daemon.formats.values import finite_or_problem, read_capped, shown
-from daemon.model import (
+from daemon.sessions import units
+from daemon.sessions.model import (
     AutomationLane,
     Channel,
     Clip,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from daemon.formats.values import finite_or_problem
-from daemon.model import Device, DeviceKind, ParamValue, canonical_params, classify_plugin
+from daemon.sessions.model import Device, DeviceKind, ParamValue, canonical_params, classify_plugin
 
 # Processor `type` of plug-ins (Ardour 3+) and Insert `type` (Ardour 2) -> Device.format.
 PLUGIN_FORMATS: dict[str, str] = {

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from daemon.model import (
+from daemon.sessions.model import (
     AutomationLane,
     Channel,
     Clip,

@@ -21,14 +21,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from daemon import units
 from daemon.errors import ParseError
 from daemon.formats.dawproject_automation import automation_lane, read_points
 from daemon.formats.dawproject_context import TEMPO, ReadContext
 from daemon.formats.dawproject_devices import read_devices
 from daemon.formats.guard import LIMITS, SafeArchive, parse_xml, read_inside
 from daemon.formats.values import shown
-from daemon.model import (
+from daemon.sessions import units
+from daemon.sessions.model import (
     AutomationLane,
     Channel,
     Clip,

@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 from lxml import etree
 
-from daemon import units
 from daemon.formats.dawproject_context import ReadContext, Target
-from daemon.model import AutomationLane
+from daemon.sessions import units
+from daemon.sessions.model import AutomationLane
 
 _POINT_TIMES = etree.XPath("RealPoint/@time", smart_strings=False)
 _POINT_VALUES = etree.XPath("RealPoint/@value", smart_strings=False)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from daemon import units
 from daemon.formats.values import finite_or_problem
-from daemon.model import ParamValue
+from daemon.sessions import units
+from daemon.sessions.model import ParamValue
 
 TEMPO = -1  # automation target key of the transport tempo
 

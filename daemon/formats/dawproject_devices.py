@@ -15,7 +15,7 @@ from lxml import etree
 from daemon.errors import ParseError
 from daemon.formats.dawproject_context import ReadContext
 from daemon.formats.values import shown
-from daemon.model import STANDARD_TERM, Device, ParamValue, canonical_params, classify_plugin, unit_of
+from daemon.sessions.model import STANDARD_TERM, Device, ParamValue, canonical_params, classify_plugin, unit_of
 
 DEVICE_TAGS: dict[str, tuple[str, str]] = {
     "Equalizer": ("eq", "builtin"),

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from daemon import units
 from daemon.errors import WriteError
-from daemon.model import AutomationLane, Channel, Clip, Device, ParamValue, Send, Session, Track
+from daemon.sessions import units
+from daemon.sessions.model import AutomationLane, Channel, Clip, Device, ParamValue, Send, Session, Track
 
 BAND_TAGS = {
     "highpass": "highPass",

@@ -60,7 +60,7 @@ class _NoExternalLoads(etree.Resolver):
     `load_dtd=False, resolve_entities=False` still let libxml2 open an external DTD subset or an
     external parameter entity named by a file path or file: URL (no_network only stops http), and
     the `<!DOCTYPE` byte check does not see a DTD in a UTF-7 document. A FIFO named there blocked
-    the read for good (tests/daemon/test_hostile_input.py, the UTF-7 cases)."""
+    the read for good (tests/daemon/formats/test_hostile_input.py, the UTF-7 cases)."""
 
     def resolve(self, system_url: str, public_id: str, context: object) -> None:
         raise _ExternalLoadError(system_url)

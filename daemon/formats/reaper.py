@@ -42,12 +42,12 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from daemon import units
 from daemon.errors import ParseError
 from daemon.formats.reaper_plugins import plugin_names, read_fx_chain
 from daemon.formats.rpp import MAX_FILE_BYTES, Node, parse_rpp, tokens
 from daemon.formats.values import finite_or_problem, read_capped, shown
-from daemon.model import (
+from daemon.sessions import units
+from daemon.sessions.model import (
     AutomationLane,
     Channel,
     Clip,

@@ -28,10 +28,10 @@ import struct
 from collections.abc import Callable
 from dataclasses import replace
 
-from daemon import units
 from daemon.formats.rpp import Node, tokens
 from daemon.formats.values import shown
-from daemon.model import Device, DeviceKind, ParamValue, canonical_params, classify_plugin
+from daemon.sessions import units
+from daemon.sessions.model import Device, DeviceKind, ParamValue, canonical_params, classify_plugin
 
 _PLUGIN_TAGS = ("VST", "AU", "CLAP", "JS", "LV2", "DX")
 _VENDOR = re.compile(r"^(?P<name>.*\S)\s*\((?P<vendor>[^()]*)\)$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon import units
 from daemon.errors import ParseError
+from daemon.sessions import units
 
 
 def shown(text: str | None, limit: int = 40) -> str:

@@ -18,8 +18,8 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from daemon.model import ParamValue, Session
-from daemon.store import LoggedEvent
+from daemon.log.store import LoggedEvent
+from daemon.sessions.model import ParamValue, Session
 
 if TYPE_CHECKING:
     from analyzers.analysis import AudioAnalysis

@@ -1,5 +1,5 @@
 """What the rules measure: each track's dry signal (its clips from the session's own audio),
-analyzed once per content through the store's cache (daemon.audio).
+analyzed once per content through the store's cache (daemon.audio.sources).
 
 The key of a track's analysis is the sha256 of its clips as placed (each file's content hash,
 position, length, offset, gain, fades): the same audio placed the same way in fifty versions of a
@@ -29,10 +29,10 @@ from analyzers.dry import ClipPlacement, DrySignal
 from analyzers.dynamics import CompressorEffect, StepPeaks, compressor_effect, step_peaks
 from analyzers.masking import BandFrames, band_frames
 from daemon import config
-from daemon.audio import AnalysisCache, SessionAudio, dry_signal
-from daemon.hashing import KnownDigests
-from daemon.model import Session
-from daemon.store import Store
+from daemon.audio.sources import AnalysisCache, SessionAudio, dry_signal
+from daemon.files import KnownDigests
+from daemon.log.store import Store
+from daemon.sessions.model import Session
 
 KIND = "track-dry/2"  # /2: AudioAnalysis keeps its loudness tail
 FRAMES_KIND = "track-band-frames/2"  # /2: energies stored as float32
@@ -51,7 +51,7 @@ def audio_folder() -> Path:
 @dataclass
 class AudioMemory:
     """What justification keeps between runs: the sha256 of the audio files and archive members
-    read (daemon.hashing.KnownDigests) and the measurements decoded last, up to `budget_bytes`
+    read (daemon.files.KnownDigests) and the measurements decoded last, up to `budget_bytes`
     of their stored size (the arrays derived from them on demand come on top), the least
     recently used dropped first. Measurements are never changed once made, so runs share them."""
 

@@ -27,8 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from daemon import config
-from daemon.events import CHANGE_TYPES, JUDGED_TYPES
-from daemon.store import DerivedEvent, LoggedEvent, Store
+from daemon.log.events import CHANGE_TYPES, JUDGED_TYPES
+from daemon.log.store import DerivedEvent, LoggedEvent, Store
 from profiles.justify import Judge, SaveChanges, Verdict, together
 from profiles.justify.audio import AudioMemory, TrackAudio, audio_folder, session_file
 from profiles.justify.rules import (

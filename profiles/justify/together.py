@@ -39,8 +39,8 @@ import scipy.signal
 
 from analyzers.eq import EqBand, bands_from_terms, total_power_gain
 from analyzers.loudness import k_weighting_sos
-from daemon.model import Session
-from daemon.store import LoggedEvent
+from daemon.log.store import LoggedEvent
+from daemon.sessions.model import Session
 from profiles.justify import SaveChanges, Verdict
 from profiles.justify.rules import dynamics
 

@@ -48,7 +48,7 @@ def corpus_audio(corpus: Path) -> list[tuple[str, np.ndarray, int]]:
 
 
 def generated_music() -> list[tuple[str, np.ndarray, int]]:
-    from daemon.band import render_song
+    from daemon.demo.synth import render_song
 
     found = []
     for seed, rate in ((1, 44100), (2, 48000), (3, 96000)):

@@ -11,7 +11,7 @@ from analyzers.analysis import analyze
 from analyzers.audio import ArraySource, planar
 from analyzers.notes import note_name, semitones_between
 from analyzers.spectrum import NOMINAL_CENTERS_HZ
-from daemon.band import ROLES, render_song
+from daemon.demo.synth import ROLES, render_song
 from tests.analyzers.signals import tone
 
 

@@ -14,12 +14,12 @@ import soundfile as sf
 from analyzers.eq import EqBand
 from analyzers.masking import BandFrames
 from daemon import config
-from daemon.audio import ANALYSIS_KIND, AnalysisCache
+from daemon.audio.sources import ANALYSIS_KIND, AnalysisCache
+from daemon.demo.simulator import simulate_archive
 from daemon.formats.dawproject_writer import write_dawproject
-from daemon.ingest import ingest
-from daemon.model import AutomationLane, Channel, Clip, Device, Session, Track, canonical_params
-from daemon.simulator import simulate_archive
-from daemon.store import LoggedEvent, SaveInfo, Store, sqlite_url
+from daemon.ingest.bulk import ingest
+from daemon.log.store import LoggedEvent, SaveInfo, Store, sqlite_url
+from daemon.sessions.model import AutomationLane, Channel, Clip, Device, Session, Track, canonical_params
 from profiles.justify import SaveChanges, together
 from profiles.justify.audio import AudioMemory, TrackAudio
 from profiles.justify.processor import PROCESSOR, justify, verdicts

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from daemon.model import Session
-from daemon.store import LoggedEvent
+from daemon.log.store import LoggedEvent
+from daemon.sessions.model import Session
 from profiles.justify import SaveChanges, Verdict
 from profiles.justify.rules import dynamics
 

@@ -23,8 +23,8 @@ import statistics
 
 from analyzers.dynamics import compressed_loudness
 from analyzers.loudness import Loudness
-from daemon.model import Session
-from daemon.store import LoggedEvent
+from daemon.log.store import LoggedEvent
+from daemon.sessions.model import Session
 from profiles.justify import SaveChanges, Verdict
 
 RULE = "dynamics"

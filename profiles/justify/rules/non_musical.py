@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from analyzers.audio import AudioError
-from daemon.audio import seconds_per_unit
-from daemon.store import LoggedEvent
+from daemon.audio.sources import seconds_per_unit
+from daemon.log.store import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
 
 RULE = "non-musical"

@@ -1,0 +1,193 @@
+"""`tapeop watch` as the service runs it: roots and engineers from the config file, the status
+file `tapeop service status` reads, a clean stop on SIGTERM; and `tapeop service` end to end as
+far as this machine allows (no systemd user instance here: the unit file is written for real)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from daemon.demo.simulator import simulate_archive
+from daemon.log.events import JUDGED_TYPES, VERDICT_TYPES
+from daemon.log.store import Store, sqlite_url
+from daemon.service.lock import status_path
+from tests.paths import REPO
+
+
+def wait_for(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def start_watch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`tapeop watch ARGS` in a subprocess, its stderr to `log`, once it says it is watching."""
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daemon.cli", "watch", *args], env=env, stdout=subprocess.DEVNULL, stderr=err
+        )
+    wait_for(lambda: b"watching" in log.read_bytes() or proc.poll() is not None)
+    assert proc.poll() is None, log.read_text()
+    return proc
+
+
+def test_watch_takes_its_roots_and_engineers_from_the_config_file(tmp_path: Path) -> None:
+    studio, home = tmp_path / "studio", tmp_path / "home"
+    studio.mkdir()
+    home.mkdir()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text(
+        f'[watch]\nquiet_seconds = 0.3\n\n[[watch.roots]]\npath = "{studio}"\nengineer = "greg"\n\n'
+        f'[[watch.roots]]\npath = "{home}"\n'
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TAPEOP_CONFIG_DIR": str(tmp_path / "config"),
+        "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
+        "TAPEOP_DATA_DIR": str(tmp_path / "data"),
+    }
+    db = tmp_path / "t.db"
+    proc = start_watch(["--db", str(db), "--user", "anna"], env, tmp_path / "watch.err")
+    try:
+        simulate_archive(studio / "a", songs=1, saves=2, seed=3, render_audio=False)
+        simulate_archive(home / "b", songs=1, saves=1, seed=4, render_audio=False)
+        store = Store.open(sqlite_url(db))
+        wait_for(lambda: len([e for e in store.events() if e.type == "session-saved"]) == 3)
+        users = {
+            Path(e.payload["file"]).parent.parent.name: e.user for e in store.events() if e.type == "session-saved"
+        }
+        assert users == {"studio": "greg", "home": "anna"}  # the bound root's engineer, else --user
+        # After the saves settle, the justification processor has judged every change.
+        wait_for(lambda: any(e.type in ("change-justified", "change-unexplained") for e in store.events()))
+        state = json.loads(status_path(sqlite_url(db)).read_text())
+        assert state["state"] == "watching" and state["saves"] == 3 and state["pid"] == proc.pid
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert time.monotonic() - started < 10
+        assert json.loads(status_path(sqlite_url(db)).read_text())["state"] == "stopped"
+        assert (tmp_path / "logs" / "tapeop.log").read_text().count("watching") >= 1
+        store.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_watch_without_folders_says_where_to_give_them(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TAPEOP_CONFIG_DIR": str(tmp_path),
+        "TAPEOP_LOG_DIR": str(tmp_path),
+        "TAPEOP_DATA_DIR": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "watch", "--db", str(tmp_path / "t.db")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "error: no folders to watch" in result.stderr and "[[watch.roots]]" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the systemd unit is the Linux service")
+def test_service_install_writes_the_unit_even_where_systemd_cannot_start_it(tmp_path: Path) -> None:
+    root = tmp_path / "sessions"
+    root.mkdir()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+        "TAPEOP_CONFIG_DIR": str(tmp_path / "config"),
+        "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
+        "PATH": str(tmp_path / "no-bin"),  # no systemctl: the file is written, then the error says what to run
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon.cli", "service", "install", str(root), "--db", str(tmp_path / "t.db")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    unit = tmp_path / "xdg" / "systemd" / "user" / "tapeop.service"
+    assert unit.exists(), result.stderr
+    text = unit.read_text()
+    assert "Type=notify" in text and "Restart=on-failure" in text and str(root) in text and " watch " in text
+    assert result.returncode == 1 and "error:" in result.stderr
+
+
+def test_under_systemd_watch_says_ready_and_keeps_pinging_the_watchdog(tmp_path: Path) -> None:
+    root = tmp_path / "sessions"
+    root.mkdir()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(tmp_path / "notify"))
+    sock.settimeout(30)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TAPEOP_CONFIG_DIR": str(tmp_path),
+        "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
+        "TAPEOP_DATA_DIR": str(tmp_path / "data"),
+        "NOTIFY_SOCKET": str(tmp_path / "notify"),
+        "WATCHDOG_USEC": "400000",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon.cli", "watch", str(root), "--db", str(tmp_path / "t.db"), "--quiet", "0.3"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        seen: list[str] = []
+        while not ("READY=1" in seen and seen.count("WATCHDOG=1") >= 3):
+            seen += sock.recv(4096).decode().splitlines()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        while "STOPPING=1" not in seen:
+            seen += sock.recv(4096).decode().splitlines()
+    finally:
+        sock.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_seconds_after_a_live_save_settles_every_change_has_exactly_one_verdict(tmp_path: Path) -> None:
+    root = tmp_path / "sessions"
+    root.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TAPEOP_DATA_DIR": str(tmp_path / "data")}
+    db = tmp_path / "t.db"
+    proc = start_watch([str(root), "--db", str(db), "--quiet", "0.5"], env, tmp_path / "watch.err")
+    try:
+        simulate_archive(root, songs=1, saves=4, seed=0, seconds=8.0)  # real stems embedded in each save
+        store = Store.open(sqlite_url(db))
+
+        def judged() -> bool:
+            events = list(store.events())
+            changes = [e.position for e in events if e.type in JUDGED_TYPES]
+            saves = sum(e.type == "session-saved" for e in events)
+            refers = sorted(e.payload["refers_to"] for e in events if e.type in VERDICT_TYPES)
+            return saves == 4 and refers == changes
+
+        wait_for(judged, timeout=30)  # the quiet period, the scheduler's settling (the same), the judging
+        time.sleep(1.5)  # and nothing is judged twice afterwards
+        assert judged()
+        assert any(e.type == "change-justified" for e in store.events())
+        store.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
