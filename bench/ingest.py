@@ -15,7 +15,7 @@ mode, 0.9 M rows/s in one transaction, 0.42 M rows/s in 100-row transactions wit
    one transaction; the changes diffed and the snapshot packed beforehand, as ingest packs it in
    its readers), only those calls timed, against the floor: the same rows, copied from our log,
    inserted by raw `sqlite3` executemany into a table of the same DDL and indexes, same pragmas,
-   one transaction per save. Target: >= 0.5x the floor's events/s. `Store.append_save` (the diff
+   one transaction per save. Target: >= 0.5x the floor's events/s. `append_save` (the diff
    and the packing included) and one transaction for all rows are reference lines.
 
 Run from the repo root: `python bench/ingest.py [--quick] [--profile]`. On 2 cores, --jobs 2 runs two
@@ -47,9 +47,13 @@ import sqlalchemy  # noqa: E402
 
 from daemon.demo.simulator import simulate_archive  # noqa: E402
 from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
-from daemon.ingest.bulk import IngestReport, global_order, ingest, read_candidate  # noqa: E402
+from daemon.ingest.append import append_save  # noqa: E402
+from daemon.ingest.bulk import IngestReport, global_order, ingest  # noqa: E402
 from daemon.ingest.discover import Candidate, discover, group_versions  # noqa: E402
-from daemon.log.store import SaveInfo, Store, pack_snapshot, sqlite_url  # noqa: E402
+from daemon.ingest.read import read_candidate  # noqa: E402
+from daemon.log.records import SaveInfo  # noqa: E402
+from daemon.log.snapshots import pack_snapshot  # noqa: E402
+from daemon.log.store import Store, sqlite_url  # noqa: E402
 from daemon.sessions.diff import diff
 from daemon.sessions.model import AutomationLane, Channel, Device, Send, Session, Track, canonical_params  # noqa: E402
 
@@ -176,7 +180,7 @@ def time_appends(store: Store, saves: list[tuple[SaveInfo, Session]]) -> float:
     total = 0.0
     for info, session in saves:
         start = time.perf_counter()
-        store.append_save(info, session)
+        append_save(store, info, session)
         total += time.perf_counter() - start
     return total
 
@@ -221,11 +225,11 @@ def floor_rate(ours: Path, db: Path, batches: list[list[tuple]]) -> float:
 def bench_appends(tmp: Path, n_saves: int, profile: bool) -> None:
     saves = fader_saves(n_saves)
     store = Store.open(sqlite_url(tmp / "appends.db"))
-    store.append_save(*saves[0])  # creates the session: not timed
+    append_save(store, *saves[0])  # creates the session: not timed
     seconds = time_appends(store, saves[1:])
     store.close()
     committer = Store.open(sqlite_url(tmp / "commits.db"))
-    committer.append_save(*saves[0])  # creates the session: not timed
+    append_save(committer, *saves[0])  # creates the session: not timed
     commit_seconds = time_commits(committer, saves)
     committer.close()
     con = sqlite3.connect(tmp / "appends.db")
@@ -243,7 +247,7 @@ def bench_appends(tmp: Path, n_saves: int, profile: bool) -> None:
     print(f"{'path':<56}{'events/s':>9}{'ms/save':>9}{'x floor':>9}  target")
     for label, rate in (
         ("ours: log append (Store.commit_save), 1 tx per save", ours),
-        ("ours, diff + packing included: Store.append_save", with_diff),
+        ("ours, diff + packing included: append_save", with_diff),
         ("floor: sqlite3 executemany, 1 transaction per save", floor),
         ("reference: sqlite3 executemany, ONE transaction for all", one_tx),
     ):
@@ -251,11 +255,11 @@ def bench_appends(tmp: Path, n_saves: int, profile: bool) -> None:
         print(f"{label:<56}{rate:>9,.0f}{1e3 * len(rows) / rate / n:>9.2f}{rate / floor:>9.3f}{target}")
     if profile:
         store = Store.open(sqlite_url(tmp / "profile.db"))
-        store.append_save(*saves[0])
+        append_save(store, *saves[0])
         prof = cProfile.Profile()
         prof.runcall(time_appends, store, saves[1:])
         store.close()
-        print(f"\n== cProfile: Store.append_save x {n} (top 12 by cumulative time) ==")
+        print(f"\n== cProfile: append_save x {n} (top 12 by cumulative time) ==")
         pstats.Stats(prof).strip_dirs().sort_stats("cumulative").print_stats(12)
 
 

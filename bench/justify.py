@@ -43,7 +43,8 @@ from daemon.demo.synth import audio_rng, encode_stem, render_song  # noqa: E402
 from daemon.formats.dawproject_writer import write_dawproject  # noqa: E402
 from daemon.ingest.bulk import ingest  # noqa: E402
 from daemon.log.events import JUDGED_TYPES  # noqa: E402
-from daemon.log.store import LoggedEvent, Store, sqlite_url  # noqa: E402
+from daemon.log.records import LoggedEvent  # noqa: E402
+from daemon.log.store import Store, sqlite_url  # noqa: E402
 from daemon.sessions.model import Session, canonical_params  # noqa: E402
 from profiles.justify.audio import AudioMemory
 from profiles.justify.processor import justify  # noqa: E402

@@ -28,7 +28,7 @@ HEADLESS = [
     "analyzers",
     "analyzers.analysis",
     "analyzers.masking",
-    "daemon.audio.sources",
+    "daemon.audio.session",
     "daemon.service.watcher",
     "daemon.service.settle",
     "daemon.service.inotify",

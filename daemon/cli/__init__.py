@@ -28,7 +28,8 @@ from daemon.sessions.changes import Change
 from daemon.sessions.diff import diff
 
 if TYPE_CHECKING:  # the store pulls in SQLAlchemy: imported by the commands that use it
-    from daemon.log.store import LoggedEvent, Store
+    from daemon.log.records import LoggedEvent
+    from daemon.log.store import Store
     from daemon.service import heap
 
 
@@ -232,7 +233,8 @@ def cmd_service(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     """Measure audio files and folders of them: loudness, true peak, lowest note, band shares."""
     from analyzers.audio import AudioError
-    from daemon.audio.sources import AnalysisCache, audio_files, measure
+    from daemon.audio.measure import audio_files, measure
+    from daemon.log.cache import AnalysisCache
 
     paths = [Path(p) for p in args.paths]
     for path in paths:

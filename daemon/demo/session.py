@@ -20,7 +20,7 @@ from daemon.demo.synth import INSTRUMENTS, RenderedSong, StemTruth
 from daemon.sessions.model import Channel, Clip, Device, Send, Session, Track, canonical_params
 
 if TYPE_CHECKING:
-    from daemon.log.store import LoggedEvent
+    from daemon.log.records import LoggedEvent
 
 
 @dataclass(frozen=True)

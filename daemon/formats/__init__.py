@@ -10,25 +10,23 @@ from daemon.formats.ableton import read_ableton
 from daemon.formats.ardour import read_ardour
 from daemon.formats.dawproject import read_dawproject
 from daemon.formats.reaper import read_reaper
+from daemon.formats.suffixes import format_of
 from daemon.sessions.model import Session
 
 Reader = Callable[..., Session]
 READERS: dict[str, Reader] = {
-    ".dawproject": read_dawproject,
-    ".xml": read_dawproject,
-    ".als": read_ableton,
-    ".rpp": read_reaper,
-    ".rpp-bak": read_reaper,
-    ".ardour": read_ardour,
-    ".ardour.bak": read_ardour,
+    "dawproject": read_dawproject,
+    "ableton": read_ableton,
+    "reaper": read_reaper,
+    "ardour": read_ardour,
 }
 
 
 def reader_for(name: str | Path) -> Reader | None:
     """The reader of a file, by its suffix (any case; the longest that matches, so `.ardour.bak`
-    before `.bak`); None for a format tapeop does not read."""
-    lower = Path(name).name.lower()
-    return next((READERS[s] for s in sorted(READERS, key=len, reverse=True) if lower.endswith(s)), None)
+    before `.bak`, see daemon.formats.suffixes); None for a format tapeop does not read."""
+    kind = format_of(Path(name).name)
+    return None if kind is None else READERS[kind]
 
 
 def read_session(path: str | Path, name: str | None = None) -> Session:

@@ -7,14 +7,14 @@ Reading runs in a local process pool (`jobs`) or on a Dask cluster (`dask_addres
 through `read_candidate`. Appending stays in this process, one transaction per save. A file that
 cannot be read is recorded as a `save-rejected` event with its reason and never stops the run.
 
-The watcher (daemon/service/watcher.py) takes one settled file through the same steps: `candidate_for`
-(discovery's save time), `parse_candidate` (after hashing it itself) and `append_read`.
+The watcher (daemon/service/watcher.py) takes one settled file through the same steps:
+`daemon.ingest.read.candidate_for` (discovery's save time), `parse_candidate` (after hashing it
+itself) and `daemon.ingest.append.append_read`.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -22,30 +22,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from daemon.errors import AppError, ParseError
-from daemon.formats import read_session
+from daemon.errors import AppError
+from daemon.ingest.append import append_read
 from daemon.ingest.discover import Candidate, discover, group_versions
-from daemon.log.store import AppendResult, SaveInfo, Store, pack_snapshot
-from daemon.sessions.model import Session
+from daemon.ingest.read import BULK_GC_THRESHOLD, ReadResult, collect_less, read_candidate
+from daemon.log.store import Store
 
 DASK_CONNECT_TIMEOUT_S = 20
-# A bulk run keeps many sessions alive at once, and the cyclic collector's default thresholds
-# made it re-scan them for about a quarter of a --jobs 1 run (bench/ingest.py). Collections are
-# made rarer for the run (and in the reader processes), then the thresholds are put back. The
-# watcher does the same around each save it reads (a 200-track snapshot packs in 2/3 of the time).
-BULK_GC_THRESHOLD = (50_000, 20, 100)
-
-
-@dataclass(frozen=True)
-class ReadResult:
-    """What a worker made of one candidate: its content hash, session and packed snapshot (off the
-    appending process, which only writes it), or why it failed."""
-
-    sha256: str
-    size: int
-    session: Session | None
-    reason: str | None = None
-    snapshot: bytes | None = None
 
 
 @dataclass
@@ -67,38 +50,6 @@ class IngestReport:
         lines += [f"  rejected: {source}: {reason}" for source, reason in self.rejected]
         lines += [f"  skipped: {source}: {reason}" for source, reason in self.skipped]
         return "\n".join(lines)
-
-
-def read_candidate(candidate: Candidate) -> ReadResult:
-    """Read one discovered file. Runs in a worker: it must never raise for bad input."""
-    try:
-        data = candidate.read_bytes()
-    except (ParseError, OSError) as exc:
-        reason = exc.reason if isinstance(exc, ParseError) else f"cannot be read ({exc})"
-        return ReadResult("", 0, None, reason)
-    return parse_candidate(candidate, hashlib.sha256(data).hexdigest(), len(data), data)
-
-
-def parse_candidate(candidate: Candidate, sha256: str, size: int, data: bytes | None = None) -> ReadResult:
-    """Parse a candidate whose content was hashed already (`sha256`, `size`); never raises for bad
-    input. `data` is its bytes when the caller holds them (an archive member is then not inflated
-    again); a file on disk is read by its reader from its path, so a caller that hashed it apart
-    (the watcher) checks that the file did not change meanwhile."""
-    try:
-        with candidate.materialize(data) as path:
-            session = read_session(path, name=candidate.session_name)
-    except ParseError as exc:
-        return ReadResult(sha256, size, None, exc.reason)
-    except Exception as exc:  # noqa: BLE001 - a reader bug must not stop a bulk run nor the watcher
-        return ReadResult(sha256, size, None, f"could not be read ({type(exc).__name__}: {exc})")
-    return ReadResult(sha256, size, session, snapshot=pack_snapshot(session))
-
-
-def candidate_for(path: Path, session_name: str) -> Candidate | None:
-    """The candidate of one session file on disk, its save time found by discovery's rules, under
-    `session_name`; None if the file is gone or unreadable. (The watcher's way in.)"""
-    found = discover([path]).candidates
-    return replace(found[0], session_name=session_name) if len(found) == 1 else None
 
 
 def _as_recorded(groups: dict[str, list[Candidate]], store: Store) -> dict[str, list[Candidate]]:
@@ -154,17 +105,6 @@ def _executor(jobs: int, dask_address: str | None) -> Iterator[Executor | None]:
                 pool.shutdown(wait=True, cancel_futures=True)
 
 
-@contextmanager
-def collect_less() -> Iterator[None]:
-    """Rarer cyclic collections for the block (BULK_GC_THRESHOLD), the thresholds put back after."""
-    before = gc.get_threshold()
-    gc.set_threshold(*BULK_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def _read_all(
     candidates: list[Candidate], executor: Executor | None, window: int
 ) -> Iterator[tuple[Candidate, ReadResult]]:
@@ -201,23 +141,6 @@ def ingest(
             if progress is not None:
                 progress(done, len(ordered), candidate.source)
     return report
-
-
-def append_read(store: Store, candidate: Candidate, result: ReadResult, user: str) -> AppendResult:
-    """Append what was read of one candidate: an accepted save with its changes, or a rejected
-    file with its reason (a duplicate of recorded content appends nothing)."""
-    info = SaveInfo(
-        session=candidate.session_name,
-        file=candidate.source,
-        sha256=result.sha256 or hashlib.sha256(candidate.source.encode()).hexdigest(),
-        size=result.size,
-        mtime=candidate.saved_at.timestamp(),
-        saved_at=candidate.saved_at,
-        user=user,
-    )
-    if result.session is None:
-        return store.append_rejected(info, result.reason or "could not be read")
-    return store.append_save(info, result.session, result.snapshot)
 
 
 def _append(store: Store, candidate: Candidate, result: ReadResult, user: str, report: IngestReport) -> None:

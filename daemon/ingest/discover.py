@@ -2,7 +2,7 @@
 session, and when each was saved. Nothing is stored and nothing is parsed beyond a REAPER header.
 
 Rules:
-- Session files are known by suffix, case-insensitively (SESSION_SUFFIXES). A bare `project.xml`
+- Session files are known by suffix, case-insensitively (daemon.formats.suffixes). A bare `project.xml`
   is taken only when named as a PATH (its session is its folder's name). Ignored: names starting
   with "." or "~" (files and folders, so `.DS_Store`), `__MACOSX`, and every other suffix
   (`.tmp`, `.pending`, `.rpp-undo`, `.history`, a `.bak` of no known kind...).
@@ -35,12 +35,10 @@ from typing import NamedTuple
 
 from daemon.errors import ParseError
 from daemon.formats.guard import LIMITS, SafeArchive
+from daemon.formats.suffixes import is_backup_folder, session_suffix
 
-SESSION_SUFFIXES: tuple[str, ...] = (".dawproject", ".rpp", ".rpp-bak", ".als", ".ardour", ".ardour.bak")
-BACKUP_FOLDERS = frozenset({"backups", "backup", "history", "autosaves"})
 MAX_ZIP_DEPTH = 4  # an archive on disk is level 1
 MEMBER_CAP = LIMITS.max_xml_bytes  # the most a session file or nested archive is inflated to
-_LONGEST_FIRST = sorted(SESSION_SUFFIXES, key=len, reverse=True)
 _HEAD_BYTES = 512
 _REAPER_HEADER = re.compile(rb'^(?:\xef\xbb\xbf)?\s*<REAPER_PROJECT\s+\S+\s+"[^"\r\n]*"\s+(\d+)')
 _PLAUSIBLE_UNIX = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01
@@ -116,12 +114,6 @@ class _Name(NamedTuple):
     name: str
     hint: tuple[int, ...]
     stamp: datetime | None
-
-
-def session_suffix(filename: str) -> str | None:
-    """The session suffix a file name ends with (longest match, any case), or None."""
-    lower = filename.lower()
-    return next((s for s in _LONGEST_FIRST if lower.endswith(s)), None)
 
 
 def session_name_of(filename: str) -> str:
@@ -206,7 +198,7 @@ def _kind(name: str, explicit: bool = False) -> str | None:
 
 def _home(parent: PurePosixPath | Path) -> PurePosixPath | Path:
     """The folder a session lives in: a Backups/-like folder belongs to its parent."""
-    return parent.parent if parent.name.casefold() in BACKUP_FOLDERS else parent
+    return parent.parent if is_backup_folder(parent.name) else parent
 
 
 def _label(folder: str) -> str:

@@ -5,7 +5,9 @@ One transaction per save covers its tracking row, its snapshot and its events. P
 gap-free and increasing on both backends: they are allocated from a counter row locked for the
 transaction (`SELECT ... FOR UPDATE` on PostgreSQL, where a sequence would leave gaps and commit out
 of order; SQLite's `BEGIN IMMEDIATE` takes the database's one write lock). UNIQUE(session, sha256)
-makes ingesting the same file again a no-op. SQLite runs in WAL mode with synchronous=FULL and a
+makes ingesting the same file again a no-op. The store stores: a save's changes are computed
+against the latest snapshot by its caller (daemon.ingest.append) and committed here only if that
+snapshot is still the latest. SQLite runs in WAL mode with synchronous=FULL and a
 busy timeout (reliability-anchors.md, section 3).
 """
 
@@ -13,11 +15,9 @@ from __future__ import annotations
 
 import json
 import threading
-import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,12 +27,11 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from daemon.errors import AppError, one_line
-from daemon.log.events import CHANGE_FIELDS, CHANGE_TYPES
+from daemon.log.records import AppendResult, DerivedEvent, LoggedEvent, SaveInfo, iso, utc
+from daemon.log.snapshots import pack_snapshot, unpack_snapshot
 from daemon.log.tables import CounterRow, EventRow, ProcessorRow, SaveRow, SessionRow, SnapshotRow
 from daemon.sessions.changes import Change
-from daemon.sessions.diff import diff
 from daemon.sessions.model import Session
-from daemon.sessions.serialize import session_from_dict, session_to_dict
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SESSIONS: Table = SessionRow.__table__  # type: ignore[attr-defined]
@@ -43,7 +42,6 @@ COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 PROCESSORS: Table = ProcessorRow.__table__  # type: ignore[attr-defined]
 BUSY_TIMEOUT_MS = 30_000
 SNAPSHOT_CACHE = 16  # sessions whose latest snapshot is kept decoded (a big one is 100 MB)
-MAX_APPEND_ATTEMPTS = 20
 INSERT_EVENT = (
     'INSERT INTO events (position, session_id, session, version, type, at, "user", payload)'
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -53,78 +51,6 @@ _MIGRATE_LOCK = threading.Lock()
 
 class StoreError(AppError):
     """The database cannot be opened or written."""
-
-
-@dataclass(frozen=True)
-class SaveInfo:
-    """What the store records about one file version, whatever its content."""
-
-    session: str
-    file: str
-    sha256: str
-    size: int
-    mtime: float
-    saved_at: datetime
-    user: str
-
-
-@dataclass(frozen=True)
-class AppendResult:
-    duplicate: bool  # this content was already recorded for this session: nothing appended
-    version: int | None = None
-    positions: tuple[int, ...] = ()
-    changes: int = 0
-
-
-@dataclass(frozen=True)
-class DerivedEvent:
-    """An event a processor derives from the log (`change-justified`, `question-asked`, ...)."""
-
-    type: str
-    session: str
-    version: int | None
-    user: str
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class LoggedEvent:
-    position: int
-    type: str
-    session: str
-    version: int | None
-    user: str
-    at: datetime
-    payload: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        """The event as one line of `tapeop events --json` (CONTRACT.md)."""
-        return {
-            "position": self.position,
-            "type": self.type,
-            "session": self.session,
-            "version": self.version,
-            "user": self.user,
-            "at": _iso(self.at),
-            **(_SHOWN_FIELDS if self.type in CHANGE_TYPES else {}),  # events logged before every field was written
-            **self.payload,
-        }
-
-
-_SHOWN_FIELDS: dict[str, None] = dict.fromkeys(f for f in CHANGE_FIELDS if f != "where")
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat()
-
-
-def _utc(moment: datetime) -> datetime:
-    """Times are stored in UTC; a time without a zone is taken as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def sqlite_url(path: str | Path) -> str:
@@ -234,23 +160,6 @@ class Store:
         finally:
             connection.close()
 
-    def append_save(self, info: SaveInfo, session: Session, snapshot: bytes | None = None) -> AppendResult:
-        """Record an accepted save: its tracking row, snapshot, `session-saved` event and the
-        changes against the session's previous accepted save, all in one transaction.
-
-        The diff is computed before the write lock is taken, against the latest save seen, and
-        committed only if that is still the latest (an expected-version append: another writer
-        that got in first makes this one diff again), so the lock is held for the writes alone.
-        `snapshot` is `pack_snapshot(session)` when the caller packed it already."""
-        for _ in range(MAX_APPEND_ATTEMPTS):
-            base = self._latest(info.session)
-            previous = self._read_snapshot(info.session, base[0]) if base else None
-            changes = diff(previous, session)
-            result = self.commit_save(info, session, changes, base[1] if base else 0, snapshot)
-            if result is not None:
-                return result
-        raise StoreError(f"session {info.session!r} kept changing under this writer", "try again")
-
     def commit_save(
         self,
         info: SaveInfo,
@@ -265,7 +174,7 @@ class Store:
         `snapshot` is `pack_snapshot(session)` when the caller packed it already (off the write
         path: ingest does it in its reader processes)."""
         packed = snapshot if snapshot is not None else pack_snapshot(session)
-        saved = {"file": info.file, "sha256": info.sha256, "saved_at": _iso(info.saved_at), "changes": len(changes)}
+        saved = {"file": info.file, "sha256": info.sha256, "saved_at": iso(info.saved_at), "changes": len(changes)}
         payloads = [_encoded("session-saved", saved)] + [_encoded(c.type, c.payload()) for c in changes]
         with self._transaction() as db:
             last = self._lock(db)
@@ -282,8 +191,9 @@ class Store:
         self._remember(info.session, save_id, session)
         return AppendResult(duplicate=False, version=version, positions=positions, changes=len(changes))
 
-    def _latest(self, session: str) -> tuple[int, int] | None:
-        """(save id, version) of the session's latest accepted save, read without a lock."""
+    def latest_save(self, session: str) -> tuple[int, int] | None:
+        """(save id, version) of the session's latest accepted save, read without a lock: the
+        base a new save is diffed against (daemon.ingest.append)."""
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(SAVES.c.id, SAVES.c.version)
@@ -294,7 +204,7 @@ class Store:
             ).first()
         return (int(row[0]), int(row[1])) if row else None
 
-    def _read_snapshot(self, name: str, save_id: int) -> Session:
+    def snapshot_of(self, name: str, save_id: int) -> Session:
         with self.engine.connect() as conn:
             return self._snapshot(conn, name, save_id)
 
@@ -314,7 +224,7 @@ class Store:
     def _session_id(self, db: _Driver, name: str, at: datetime) -> int:
         found = db.value("SELECT id FROM sessions WHERE name = ?", (name,))
         if found is None:
-            found = db.value("INSERT INTO sessions (name, created_at) VALUES (?, ?) RETURNING id", (name, _utc(at)))
+            found = db.value("INSERT INTO sessions (name, created_at) VALUES (?, ?) RETURNING id", (name, utc(at)))
         return int(found)
 
     def _known(self, db: _Driver, session_id: int, sha256: str) -> bool:
@@ -329,7 +239,7 @@ class Store:
             info.sha256,
             info.size,
             info.mtime,
-            _utc(info.saved_at),
+            utc(info.saved_at),
             info.file,
             outcome,
             reason,
@@ -361,7 +271,7 @@ class Store:
     ) -> tuple[int, ...]:
         """Number and insert events whose payloads are already JSON text, in one executemany."""
         first = last + 1
-        at = db.bind(_utc(info.saved_at))
+        at = db.bind(utc(info.saved_at))
         rows = [
             (first + i, session_id, info.session, version, type_, at, info.user, payload)
             for i, (type_, payload) in enumerate(payloads)
@@ -407,7 +317,7 @@ class Store:
         if cached is not None and cached[0] == save_id:
             return cached[1]
         data = conn.execute(select(SNAPSHOTS.c.data).where(SNAPSHOTS.c.save_id == save_id)).scalar_one()
-        session = _unpack(data)
+        session = unpack_snapshot(data)
         self._remember(name, save_id, session)
         return session
 
@@ -425,8 +335,8 @@ class Store:
 
     def latest_session(self, name: str) -> Session | None:
         """The snapshot of the session's latest accepted save."""
-        base = self._latest(name)
-        return self._read_snapshot(name, base[0]) if base else None
+        base = self.latest_save(name)
+        return self.snapshot_of(name, base[0]) if base else None
 
     def session_at(self, name: str, version: int) -> Session | None:
         """The snapshot of a session's accepted save `version` (None if there is none)."""
@@ -561,11 +471,3 @@ def _encoded(type_: str, payload: dict[str, Any]) -> tuple[str, str]:
     return type_, _JSON.encode(payload)
 
 
-def pack_snapshot(session: Session) -> bytes:
-    """A session as the store keeps its snapshot: zlib-compressed JSON (see `Store.commit_save`)."""
-    # zlib level 1: a fifth of level 6's time for a snapshot about a third larger.
-    return zlib.compress(json.dumps(session_to_dict(session), allow_nan=False, separators=(",", ":")).encode(), 1)
-
-
-def _unpack(data: bytes) -> Session:
-    return session_from_dict(json.loads(zlib.decompress(data)))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from daemon.ingest.discover import session_name_of, session_suffix
+from daemon.formats.suffixes import session_suffix
+from daemon.ingest.discover import session_name_of
 from daemon.log.store import Store
 
 

@@ -4,7 +4,7 @@ Rules, with their sources (../shared/research/reliability-anchors.md, section 2)
 
 - What is watched (`is_watched`): discovery's session suffixes minus the backups (`.rpp-bak`,
   `.ardour.bak`); nothing under a backup folder (REAPER's `Backups/`, Ableton's `Backup/`,
-  discover.BACKUP_FOLDERS); no hidden or partial name (starting with `.` or `~`: editor and sync
+  daemon.formats.suffixes); no hidden or partial name (starting with `.` or `~`: editor and sync
   temp files, `.goutputstream-*`); any other suffix (`.tmp`, `.pending`, `.bak`, `~`, `.part`) is
   ignored.
 - Settling (Syncthing's aggregator, `Pending`): a path is looked at once it has had no event for
@@ -25,15 +25,14 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from daemon.ingest.bulk import ReadResult
-from daemon.ingest.discover import BACKUP_FOLDERS, session_suffix
+from daemon.formats.suffixes import is_backup_folder, is_live_session
+from daemon.ingest.read import ReadResult
 
 log = logging.getLogger("tapeop.watch")
 
 DEFAULT_QUIET_S = 2.0
 MAX_DELAY_S = 60.0  # Syncthing: a path that keeps changing waits up to 6x the delay, 60 s at most
 DELAY_FACTOR = 6
-BACKUP_SUFFIXES = frozenset({".rpp-bak", ".ardour.bak"})
 
 Sig = tuple[int, int, int, int]  # st_dev, st_ino, st_size, st_mtime_ns
 
@@ -47,10 +46,9 @@ def is_watched(path: Path, root: Path) -> bool:
         return False
     if not parts or any(p.startswith((".", "~")) or p == "__MACOSX" for p in parts):
         return False
-    if any(p.casefold() in BACKUP_FOLDERS for p in parts[:-1]):
+    if any(is_backup_folder(p) for p in parts[:-1]):
         return False
-    suffix = session_suffix(parts[-1])
-    return suffix is not None and suffix not in BACKUP_SUFFIXES
+    return is_live_session(parts[-1])
 
 
 def signature(st: os.stat_result) -> Sig:
@@ -117,7 +115,7 @@ def scan_tree(top: Path, root: Path) -> tuple[list[tuple[str, os.stat_result]], 
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if entry.name.casefold() not in BACKUP_FOLDERS:
+                    if not is_backup_folder(entry.name):
                         stack.append(entry.path)
                     continue
                 if not is_watched(Path(entry.path), root):

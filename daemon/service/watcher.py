@@ -64,8 +64,10 @@ from watchdog.observers.polling import PollingObserverVFS
 
 from daemon.errors import AppError
 from daemon.files import hash_file
-from daemon.ingest.bulk import ReadResult, append_read, candidate_for, collect_less, parse_candidate
-from daemon.ingest.discover import BACKUP_FOLDERS, Candidate
+from daemon.formats.suffixes import is_backup_folder
+from daemon.ingest.append import append_read
+from daemon.ingest.discover import Candidate
+from daemon.ingest.read import ReadResult, candidate_for, collect_less, parse_candidate
 from daemon.log.store import Store
 from daemon.service import heap
 from daemon.service.inotify import inotify_watch_limit, overflow_alarm
@@ -341,7 +343,7 @@ class Watcher:
         with contextlib.suppress(OSError):
             if stat.S_ISDIR(os.lstat(path).st_mode):  # a folder created or moved in: what it holds
                 parts = Path(path).relative_to(root).parts
-                if not any(p.startswith((".", "~")) or p.casefold() in BACKUP_FOLDERS for p in parts):
+                if not any(p.startswith((".", "~")) or is_backup_folder(p) for p in parts):
                     for file, file_st in scan_tree(Path(path), root)[0]:
                         self._note(file, root, file_st, now)
                 return

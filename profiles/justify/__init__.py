@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from daemon.sessions.model import ParamValue, Session
 
 if TYPE_CHECKING:

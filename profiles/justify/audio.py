@@ -1,5 +1,5 @@
 """What the rules measure: each track's dry signal (its clips from the session's own audio),
-analyzed once per content through the store's cache (daemon.audio.sources).
+analyzed once per content through the store's cache (daemon.audio.session).
 
 The key of a track's analysis is the sha256 of its clips as placed (each file's content hash,
 position, length, offset, gain, fades): the same audio placed the same way in fifty versions of a
@@ -29,8 +29,9 @@ from analyzers.dry import ClipPlacement, DrySignal
 from analyzers.dynamics import CompressorEffect, StepPeaks, compressor_effect, step_peaks
 from analyzers.masking import BandFrames, band_frames
 from daemon import config
-from daemon.audio.sources import AnalysisCache, SessionAudio, dry_signal
+from daemon.audio.session import SessionAudio, dry_signal
 from daemon.files import KnownDigests
+from daemon.log.cache import AnalysisCache
 from daemon.log.store import Store
 from daemon.sessions.model import Session
 

@@ -28,7 +28,8 @@ from pathlib import Path
 
 from daemon import config
 from daemon.log.events import CHANGE_TYPES, JUDGED_TYPES
-from daemon.log.store import DerivedEvent, LoggedEvent, Store
+from daemon.log.records import DerivedEvent, LoggedEvent
+from daemon.log.store import Store
 from profiles.justify import Judge, SaveChanges, Verdict, together
 from profiles.justify.audio import AudioMemory, TrackAudio, audio_folder, session_file
 from profiles.justify.rules import (

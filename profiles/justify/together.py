@@ -39,10 +39,9 @@ import scipy.signal
 
 from analyzers.eq import EqBand, bands_from_terms, total_power_gain
 from analyzers.loudness import k_weighting_sos
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from daemon.sessions.model import Session
-from profiles.justify import SaveChanges, Verdict
-from profiles.justify.rules import dynamics
+from profiles.justify import SaveChanges, Verdict, compressor
 
 MIN_LEVEL_DB = 0.5
 MAKEUP_TOLERANCE_DB = 1.0
@@ -182,7 +181,7 @@ def _comp_taken(save: SaveChanges, track: str, devices: Iterable[object]) -> flo
         return None
     taken = 0.0
     for device in devices:
-        old, new = dynamics.setting(save.before, track, device), dynamics.setting(save.after, track, device)
+        old, new = compressor.setting(save.before, track, device), compressor.setting(save.after, track, device)
         was = measured.integrated_lufs if old is None else _integrated(save, track, old)
         now = measured.integrated_lufs if new is None else _integrated(save, track, new)
         if was is None or now is None:
@@ -192,5 +191,5 @@ def _comp_taken(save: SaveChanges, track: str, devices: Iterable[object]) -> flo
 
 
 def _integrated(save: SaveChanges, track: str, setting: dict[str, float]) -> float | None:
-    found = dynamics.compressed(save, track, setting)
+    found = compressor.compressed(save, track, setting)
     return None if found is None else found.integrated_lufs

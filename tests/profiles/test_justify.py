@@ -14,13 +14,15 @@ import soundfile as sf
 from analyzers.eq import EqBand
 from analyzers.masking import BandFrames
 from daemon import config
-from daemon.audio.sources import ANALYSIS_KIND, AnalysisCache
 from daemon.demo.simulator import simulate_archive
 from daemon.formats.dawproject_writer import write_dawproject
+from daemon.ingest.append import append_save
 from daemon.ingest.bulk import ingest
-from daemon.log.store import LoggedEvent, SaveInfo, Store, sqlite_url
+from daemon.log.cache import AnalysisCache
+from daemon.log.records import LoggedEvent, SaveInfo
+from daemon.log.store import Store, sqlite_url
 from daemon.sessions.model import AutomationLane, Channel, Clip, Device, Session, Track, canonical_params
-from profiles.justify import SaveChanges, together
+from profiles.justify import SaveChanges, compressor, together
 from profiles.justify.audio import AudioMemory, TrackAudio
 from profiles.justify.processor import PROCESSOR, justify, verdicts
 from profiles.justify.rules import (
@@ -56,7 +58,7 @@ def measured_save(
 
 def save(store: Store, n: int, s: Session) -> None:
     info = SaveInfo("Song", f"/s/Song v{n}.dawproject", f"{n:064x}", 1000 + n, T0, T0 + timedelta(minutes=n), "greg")
-    assert not store.append_save(info, s).duplicate
+    assert not append_save(store, info, s).duplicate
 
 
 def change(parameter: str, after: float, position: int = 7) -> LoggedEvent:
@@ -174,7 +176,7 @@ def test_memory_kept_between_runs_gives_the_same_verdicts_without_reading_the_st
     hits: list[str] = []
     real_get = AnalysisCache.get
 
-    def get(cache: AnalysisCache, key: str, kind: str = ANALYSIS_KIND) -> bytes | None:
+    def get(cache: AnalysisCache, key: str, kind: str) -> bytes | None:
         found = real_get(cache, key, kind)
         if found is not None:
             hits.append(kind)
@@ -639,10 +641,10 @@ def test_a_gain_that_does_not_make_up_a_justified_cut_is_not_justified_with_it(
 def test_a_compressor_make_up_takes_the_dynamics_verdict_of_the_compressor(tmp_path) -> None:  # noqa: ANN001
     path, before, after = dynamic_pair(tmp_path, -22.0)
     probe = measured_save(tmp_path, path, "Dyn", (), before, after)
-    old = dynamics.setting(before, "Vox", "Comp")
-    new = dynamics.setting(after, "Vox", "Comp")
+    old = compressor.setting(before, "Vox", "Comp")
+    new = compressor.setting(after, "Vox", "Comp")
     assert old is not None and new is not None
-    loud_before, loud_after = dynamics.compressed(probe, "Vox", old), dynamics.compressed(probe, "Vox", new)
+    loud_before, loud_after = compressor.compressed(probe, "Vox", old), compressor.compressed(probe, "Vox", new)
     assert loud_before is not None and loud_after is not None
     taken = round(float(loud_before.integrated_lufs or 0.0) - float(loud_after.integrated_lufs or 0.0), 1)
     assert taken > 1.0
@@ -760,7 +762,7 @@ def test_the_processor_takes_the_nominal_level_from_the_config_file(tmp_path) ->
     store = Store.open(sqlite_url(tmp_path / "t.db"))
     for n, s in ((1, first), (2, second)):
         info = SaveInfo("Mix", str(path), f"{n:064x}", 1000 + n, T0, T0 + timedelta(minutes=n), "greg")
-        assert not store.append_save(info, s).duplicate
+        assert not append_save(store, info, s).duplicate
     justify(store, extract_to=tmp_path / "audio")
     assert [e.type for e in store.events(types=("change-justified", "change-unexplained"))] == ["change-unexplained"]
     folder = config.config_dir()

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from daemon.sessions.model import Session
-from profiles.justify import SaveChanges, Verdict
-from profiles.justify.rules import dynamics
+from profiles.justify import SaveChanges, Verdict, compressor
 
 RULE = "clip-prevention"
 CEILING_DBTP = -1.0
@@ -112,11 +111,11 @@ def _compressor(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     track, device = str(change.payload.get("track")), change.payload.get("device")
     if save.before is None:
         return None
-    new = dynamics.setting(save.after, track, device)
+    new = compressor.setting(save.after, track, device)
     measured = save.measured(track)
     if new is None or measured is None or not np.isfinite(measured.true_peak_dbtp):
         return None
-    old = dynamics.setting(save.before, track, device)
+    old = compressor.setting(save.before, track, device)
     if measured.true_peak_dbtp + _output_db(old) + _fader(save.before, track) <= CEILING_DBTP:
         return None  # under the ceiling before, whatever the compressor did: nothing to prevent
     peak_before = _compressed_peak(save, track, old, _fader(save.before, track))

@@ -14,22 +14,19 @@ Thresholds: the change must bring the range at least MIN_IMPROVEMENT_LU (0.5 LU)
 target; the target is `target_lu` when given, else the median dry loudness range of the other
 tracks that have audio (at least one is needed). Confidence from 0.6, growing with the share of
 the distance closed. Settings are the standard terms comp.threshold_db, comp.ratio,
-comp.knee_db, comp.attack_ms and comp.release_ms (defaults when absent: 0 dB knee, 10 ms, 100 ms).
+comp.knee_db, comp.attack_ms and comp.release_ms (profiles.justify.compressor fills in defaults).
 """
 
 from __future__ import annotations
 
 import statistics
 
-from analyzers.dynamics import compressed_loudness
-from analyzers.loudness import Loudness
-from daemon.log.store import LoggedEvent
-from daemon.sessions.model import Session
+from daemon.log.records import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
+from profiles.justify.compressor import compressed, setting
 
 RULE = "dynamics"
 MIN_IMPROVEMENT_LU = 0.5
-DEFAULTS = {"comp.knee_db": 0.0, "comp.attack_ms": 10.0, "comp.release_ms": 100.0}
 
 
 def judge(change: LoggedEvent, save: SaveChanges, target_lu: float | None = None) -> Verdict | None:
@@ -63,34 +60,6 @@ def judge(change: LoggedEvent, save: SaveChanges, target_lu: float | None = None
         "target_lu": round(target, 2),
     }
     return Verdict(RULE, reason, confidence, evidence)
-
-
-def setting(session: Session, track: str, device: object) -> dict[str, float] | None:
-    """The setting (comp.* terms, defaults filled in) of a track's enabled compressor `device` in
-    `session`; None when there is none or it lacks a threshold or a ratio."""
-    try:
-        devices = session.track(track).devices
-    except KeyError:
-        return None
-    for found in devices:
-        if found.name == device and found.kind == "compressor":
-            values = {
-                **DEFAULTS,
-                **{k: float(v) for k, v in found.params if k.startswith("comp.") and isinstance(v, int | float)},
-            }
-            if "comp.threshold_db" not in values or "comp.ratio" not in values or not found.enabled:
-                return None
-            return {**values, "comp.ratio": max(1.0, values["comp.ratio"])}  # under 1:1 is no compressor
-    return None
-
-
-def compressed(save: SaveChanges, track: str, setting: dict[str, float]) -> Loudness | None:
-    """The track's loudness with the compressor's gain reduction taken off each 100 ms segment
-    (make-up and output gains not included)."""
-    measured, effect = save.measured(track), save.compressor_effect(track, setting)
-    if measured is None or effect is None:
-        return None
-    return compressed_loudness(measured.loudness, effect)
 
 
 def _others(save: SaveChanges, track: str) -> float | None:

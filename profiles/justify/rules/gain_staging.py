@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import statistics
 
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
 
 RULE = "gain-staging"

@@ -43,7 +43,7 @@ import numpy.typing as npt
 
 from analyzers.eq import EqBand, bands_from_terms
 from analyzers.masking import BARK_EDGES_HZ, BandFrames, Masking, MaskingPair, masking_many, pan_gains
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from daemon.sessions.model import Session
 from profiles.justify import SaveChanges, Verdict
 

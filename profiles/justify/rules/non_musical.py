@@ -29,8 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from analyzers.audio import AudioError
-from daemon.audio.sources import seconds_per_unit
-from daemon.log.store import LoggedEvent
+from daemon.audio.session import seconds_per_unit
+from daemon.log.records import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
 
 RULE = "non-musical"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
 
 RULE = "resonance"

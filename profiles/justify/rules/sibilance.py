@@ -30,7 +30,7 @@ import numpy.typing as npt
 
 from analyzers.eq import EqBand
 from analyzers.masking import BandFrames
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
 
 RULE = "sibilance"

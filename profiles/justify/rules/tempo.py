@@ -17,7 +17,7 @@ tables of delay calculators and tempo-synced delays (note values at 60000/BPM ms
 from __future__ import annotations
 
 from analyzers.tempo import grid_fit
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 from profiles.justify import SaveChanges, Verdict
 
 RULE = "tempo"

@@ -19,11 +19,13 @@ from analyzers.analysis import analyze
 from analyzers.audio import ArraySource, AudioError, planar
 from analyzers.notes import semitones_between
 from daemon import files
-from daemon.audio.sources import AnalysisCache, SessionAudio, audio_files, dry_signal, measure
+from daemon.audio.measure import audio_files, measure
+from daemon.audio.session import SessionAudio, dry_signal
 from daemon.cli import main
 from daemon.demo.simulator import load_stem, simulate_archive
 from daemon.files import KnownDigests, hash_file
 from daemon.formats.guard import SafeArchive
+from daemon.log.cache import AnalysisCache
 from daemon.log.store import Store
 from daemon.log.tables import AnalysisRow
 

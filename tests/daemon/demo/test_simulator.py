@@ -20,7 +20,7 @@ from daemon.demo.simulator import SimulatedSave, load_stem, simulate_archive
 from daemon.demo.synth import INSTRUMENTS, RUMBLE_DBFS, StemTruth, audio_rng, render_song, render_stems, score_song
 from daemon.formats import read_session
 from daemon.formats.guard import SafeArchive
-from daemon.log.store import LoggedEvent
+from daemon.log.records import LoggedEvent
 
 SR = 48000
 # 5 mono 16-bit FLAC stems of 20 s at 48 kHz came to 2.0-2.2 MB a save; the bound leaves room.

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from daemon.ingest.bulk import ingest
-from daemon.log.store import LoggedEvent, Store, sqlite_url
+from daemon.log.records import LoggedEvent
+from daemon.log.store import Store, sqlite_url
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from daemon.log.store import DerivedEvent, SaveInfo, Store
+from daemon.ingest.append import append_save
+from daemon.log.records import DerivedEvent, SaveInfo
+from daemon.log.store import Store
 from daemon.sessions.model import Channel, Session, Track
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -46,8 +48,8 @@ def store(store_url: str) -> Store:
 
 
 def test_saves_append_gap_free_positions_and_versions(store: Store) -> None:
-    first = store.append_save(_info("Song", "a"), _session("Song", 0.0))
-    second = store.append_save(_info("Song", "b", 1), _session("Song", -3.0))
+    first = append_save(store, _info("Song", "a"), _session("Song", 0.0))
+    second = append_save(store, _info("Song", "b", 1), _session("Song", -3.0))
     assert (first.version, second.version) == (1, 2)
     assert first.positions == (1, 2)  # session-saved, session-started
     assert second.positions == (3, 4, 5, 6)  # session-saved, three fader moves
@@ -66,15 +68,15 @@ def test_saves_append_gap_free_positions_and_versions(store: Store) -> None:
 
 
 def test_the_same_content_again_is_a_no_op(store: Store) -> None:
-    store.append_save(_info("Song", "a"), _session("Song", 0.0))
-    again = store.append_save(_info("Song", "a", 5), _session("Song", 0.0))
+    append_save(store, _info("Song", "a"), _session("Song", 0.0))
+    again = append_save(store, _info("Song", "a", 5), _session("Song", 0.0))
     assert again.duplicate
     assert store.counts() == {"sessions": 1, "saves": 1, "rejected": 0, "events": 2}
 
 
 def test_a_sessions_events_with_its_namesakes_told_apart_by_folder(store: Store) -> None:
     for name in ("Song", "Song (Client A)", "Song (Client B)", "Song 2", "Songs (x)", "50%_off", "50X_off (y)"):
-        store.append_save(_info(name, name), _session(name, 0.0))
+        append_save(store, _info(name, name), _session(name, 0.0))
 
     def sessions(name: str, namesakes: bool) -> set[str]:
         return {e.session for e in store.events(session=name, namesakes=namesakes)}
@@ -85,17 +87,17 @@ def test_a_sessions_events_with_its_namesakes_told_apart_by_folder(store: Store)
 
 
 def test_same_content_in_another_session_is_recorded(store: Store) -> None:
-    store.append_save(_info("Song", "a"), _session("Song", 0.0))
-    other = store.append_save(_info("Other", "a"), _session("Other", 0.0))
+    append_save(store, _info("Song", "a"), _session("Song", 0.0))
+    other = append_save(store, _info("Other", "a"), _session("Other", 0.0))
     assert not other.duplicate and other.version == 1
 
 
 def test_a_rejected_file_is_recorded_without_touching_what_was_stored(store: Store) -> None:
-    store.append_save(_info("Song", "a"), _session("Song", 0.0))
+    append_save(store, _info("Song", "a"), _session("Song", 0.0))
     rejected = store.append_rejected(_info("Song", "garbage", 1), "not a complete ZIP archive")
     assert not rejected.duplicate and rejected.positions == (3,)
     assert store.append_rejected(_info("Song", "garbage", 2), "not a complete ZIP archive").duplicate
-    after = store.append_save(_info("Song", "b", 3), _session("Song", -1.0))
+    after = append_save(store, _info("Song", "b", 3), _session("Song", -1.0))
     assert after.version == 2  # versions count accepted saves only
     event = [e for e in store.events() if e.type == "save-rejected"][0]
     assert event.payload["reason"] == "not a complete ZIP archive"
@@ -105,26 +107,26 @@ def test_a_rejected_file_is_recorded_without_touching_what_was_stored(store: Sto
 
 def test_the_previous_state_comes_from_the_snapshot(store_url: str) -> None:
     writer = Store.open(store_url)
-    writer.append_save(_info("Song", "a"), _session("Song", 0.0))
+    append_save(writer, _info("Song", "a"), _session("Song", 0.0))
     writer.close()
     fresh = Store.open(store_url)  # no cache: the snapshot is read back from the database
     assert fresh.latest_session("Song") == _session("Song", 0.0)
-    result = fresh.append_save(_info("Song", "b", 1), _session("Song", 0.0, tracks=4))
+    result = append_save(fresh, _info("Song", "b", 1), _session("Song", 0.0, tracks=4))
     assert result.changes == 1
     assert [e.type for e in fresh.events(after=result.positions[0])] == ["track-added"]
     fresh.close()
 
 
 def test_events_filter_by_session_and_position(store: Store) -> None:
-    store.append_save(_info("A", "a"), _session("A", 0.0))
-    store.append_save(_info("B", "b"), _session("B", 0.0))
+    append_save(store, _info("A", "a"), _session("A", 0.0))
+    append_save(store, _info("B", "b"), _session("B", 0.0))
     assert {e.session for e in store.events(session="B")} == {"B"}
     assert [e.position for e in store.events(after=2)] == [3, 4]
 
 
 def test_event_json_follows_the_contract(store: Store) -> None:
-    store.append_save(_info("Song", "a"), _session("Song", 0.0))
-    store.append_save(_info("Song", "b", 1), _session("Song", -2.0))
+    append_save(store, _info("Song", "a"), _session("Song", 0.0))
+    append_save(store, _info("Song", "b", 1), _session("Song", -2.0))
     for event in store.events():
         line = json.dumps(event.to_json(), allow_nan=False)
         data = json.loads(line)
@@ -133,7 +135,7 @@ def test_event_json_follows_the_contract(store: Store) -> None:
 
 
 def test_migrating_an_existing_database_again_changes_nothing(store_url: str) -> None:
-    Store.open(store_url).append_save(_info("Song", "a"), _session("Song", 0.0))
+    append_save(Store.open(store_url), _info("Song", "a"), _session("Song", 0.0))
     again = Store.open(store_url)
     assert again.counts()["events"] == 2
     again.close()
@@ -149,8 +151,8 @@ def test_concurrent_writers_never_leave_gaps_or_duplicates(store_url: str) -> No
         try:
             for i in range(6):
                 session = f"Song {n % 3}"
-                store.append_save(_info(session, f"{n}-{i}", i), _session(session, -rng.uniform(0, 12)))
-                store.append_save(_info(session, f"{n}-{i}", i), _session(session, 0.0))  # duplicate
+                append_save(store, _info(session, f"{n}-{i}", i), _session(session, -rng.uniform(0, 12)))
+                append_save(store, _info(session, f"{n}-{i}", i), _session(session, 0.0))  # duplicate
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -196,7 +198,7 @@ def test_a_reader_following_the_log_never_skips_a_committed_event(store_url: str
         def write(n: int = n) -> None:
             store = Store.open(store_url)
             for i in range(5):
-                store.append_save(_info(f"S{n}", f"{n}/{i}", i), _session(f"S{n}", -float(i)))
+                append_save(store, _info(f"S{n}", f"{n}/{i}", i), _session(f"S{n}", -float(i)))
             store.close()
 
         writers.append(threading.Thread(target=write))
@@ -212,9 +214,9 @@ def test_a_reader_following_the_log_never_skips_a_committed_event(store_url: str
 
 def test_a_session_changed_in_place_keeps_its_identity(store: Store) -> None:
     base = _session("Song", 0.0)
-    store.append_save(_info("Song", "a"), base)
+    append_save(store, _info("Song", "a"), base)
     renamed = replace(base, tracks=(replace(base.tracks[0], name="Kick In"), *base.tracks[1:]))
-    store.append_save(_info("Song", "b", 1), renamed)
+    append_save(store, _info("Song", "b", 1), renamed)
     types = [e.type for e in store.events(session="Song")]
     assert types[-1] == "track-renamed"
 
@@ -222,11 +224,11 @@ def test_a_session_changed_in_place_keeps_its_identity(store: Store) -> None:
 def test_a_save_diffed_against_a_stale_version_is_not_committed(store: Store) -> None:
     from daemon.sessions.diff import diff
 
-    store.append_save(_info("Song", "a"), _session("Song", 0.0))
+    append_save(store, _info("Song", "a"), _session("Song", 0.0))
     stale = diff(None, _session("Song", -1.0))
     assert store.commit_save(_info("Song", "b", 1), _session("Song", -1.0), stale, expected_version=0) is None
     assert store.counts()["saves"] == 1
-    fresh = store.append_save(_info("Song", "b", 1), _session("Song", -1.0))
+    fresh = append_save(store, _info("Song", "b", 1), _session("Song", -1.0))
     assert fresh.version == 2 and fresh.changes == 3
 
 
@@ -235,8 +237,8 @@ def _justified(refers_to: int) -> DerivedEvent:
 
 
 def test_a_processor_appends_what_it_derived_with_its_position_in_one_transaction(store: Store) -> None:
-    store.append_save(_info("Song", "a"), _session("Song", -6.0))
-    store.append_save(_info("Song", "b", minutes=1), _session("Song", -3.0))
+    append_save(store, _info("Song", "a"), _session("Song", -6.0))
+    append_save(store, _info("Song", "b", minutes=1), _session("Song", -3.0))
     last = max(e.position for e in store.events())
     assert store.processed_through("justify") == 0
     positions = store.append_derived("justify", 0, last, [_justified(last)])
@@ -249,13 +251,13 @@ def test_a_processor_appends_what_it_derived_with_its_position_in_one_transactio
     # A second run that started from the old position is refused and writes nothing.
     assert store.append_derived("justify", 0, last, [_justified(last)]) is None
     # Saves after it keep the positions gap-free.
-    store.append_save(_info("Song", "c", minutes=2), _session("Song", -1.0))
+    append_save(store, _info("Song", "c", minutes=2), _session("Song", -1.0))
     assert [e.position for e in store.events()] == list(range(1, len(list(store.events())) + 1))
     assert store.processed_through("other") == 0  # each processor has its own position
 
 
 def test_a_processor_that_fails_midway_leaves_neither_events_nor_position(store: Store) -> None:
-    store.append_save(_info("Song", "a"), _session("Song", -6.0))
+    append_save(store, _info("Song", "a"), _session("Song", -6.0))
     before = list(store.events())
     bad = DerivedEvent("change-justified", "Song", 1, "greg", {"refers_to": 1, "confidence": float("nan")})
     with pytest.raises(ValueError):

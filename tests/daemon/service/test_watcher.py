@@ -27,7 +27,8 @@ import daemon.service.watcher as watch
 from daemon.demo.simulator import SimulatedSave, simulate_archive
 from daemon.errors import AppError
 from daemon.formats import read_session
-from daemon.log.store import LoggedEvent, Store, sqlite_url
+from daemon.log.records import LoggedEvent
+from daemon.log.store import Store, sqlite_url
 from daemon.service import heap
 from daemon.service.lock import instance_lock
 from daemon.service.settle import is_watched

@@ -1,108 +1,20 @@
-"""Audio measured through the store's content-addressed cache, for `tapeop analyze` and the
-processors: an audio file is analyzed once per content (its sha256), however many paths, sessions
-and versions refer to it. And the audio a session refers to: each track's dry signal, assembled
-from its clips (analyzers.dry) out of the session's archive or its folder, never from outside.
-
-The cache lives in the store's `analyses` table, keyed by (sha256, analysis kind); the kind names
-the analysis and its version, so a change to the measurement invalidates old entries by kind
-rather than by hand.
-"""
+"""The audio a session refers to: each clip's file found in the session's archive (streamed out
+once, by content) or inside its folder, never outside it, and each track's dry signal assembled
+from its clips (analyzers.dry)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-from analyzers.analysis import AudioAnalysis, analyze_file
 from analyzers.audio import AudioError
 from analyzers.dry import ClipPlacement, DrySignal
 from daemon.errors import ParseError
-from daemon.files import KnownDigests, hash_file
+from daemon.files import KnownDigests
 from daemon.formats.guard import LIMITS, SafeArchive, path_inside
-from daemon.log.store import Store
-from daemon.log.tables import AnalysisRow
 from daemon.sessions.model import Session, Track
-
-ANALYSIS_KIND = "audio-analysis/2"  # /2: the tail past the last whole segment
-AUDIO_SUFFIXES = frozenset(
-    {".wav", ".wave", ".flac", ".aif", ".aiff", ".aifc", ".ogg", ".oga", ".opus", ".mp3", ".caf", ".w64", ".rf64"}
-)
-
-
-class AnalysisCache:
-    """Cached analyses in a store, by content key and kind."""
-
-    def __init__(self, store: Store) -> None:
-        self._engine = store.engine
-        self._table = AnalysisRow.__table__  # type: ignore[attr-defined]
-
-    def get(self, key: str, kind: str = ANALYSIS_KIND) -> bytes | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(self._table.c.data).where(self._table.c.key == key, self._table.c.kind == kind)
-            ).first()
-        return None if row is None else bytes(row[0])
-
-    def put(self, key: str, data: bytes, kind: str = ANALYSIS_KIND) -> None:
-        """Stores an analysis; another process having stored the same one first is fine."""
-        self.put_many([(key, kind, data)])
-
-    def put_many(self, rows: Sequence[tuple[str, str, bytes]]) -> None:
-        """Stores analyses (key, kind, data) in one transaction (one sync to disk, not one per
-        row); those another process stored first are left as they are."""
-        if not rows:
-            return
-        insert = postgresql_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
-        now = datetime.now(UTC)
-        values = [{"key": key, "kind": kind, "created_at": now, "data": data} for key, kind, data in rows]
-        with self._engine.begin() as conn:
-            conn.execute(insert(self._table).on_conflict_do_nothing(), values)
-
-
-@dataclass(frozen=True)
-class Measured:
-    path: Path
-    sha256: str
-    analysis: AudioAnalysis
-    cached: bool
-
-
-def measure(path: Path, cache: AnalysisCache | None = None) -> Measured:
-    """Analyzes an audio file, through the cache when there is one. AudioError when it cannot be
-    read (the file named, the reason given)."""
-    try:
-        sha, _ = hash_file(path)
-    except OSError as exc:
-        raise AudioError(path, exc.strerror or str(exc)) from None
-    if cache is not None and (data := cache.get(sha)) is not None:
-        return Measured(path, sha, AudioAnalysis.from_bytes(data), True)
-    analysis = analyze_file(path)
-    if cache is not None:
-        cache.put(sha, analysis.to_bytes())
-    return Measured(path, sha, analysis, False)
-
-
-def audio_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """The audio files among `paths` and in the folders among them (recursively, in name order;
-    links to folders are not followed)."""
-    for path in paths:
-        if not path.is_dir():
-            yield path
-            continue
-        for folder, dirs, files in os.walk(path):
-            dirs.sort()
-            for name in sorted(files):
-                if Path(name).suffix.lower() in AUDIO_SUFFIXES:
-                    yield Path(folder, name)
 
 
 class SessionAudio:
