@@ -1,0 +1,63 @@
+"""`tapeop demo`: a simulated engineer's archive ingested into a throw-away database, every change
+judged, each verdict shown beside what the engineer meant."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from daemon.cli.common import positive, verdict_line
+
+
+def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    demo = commands.add_parser(
+        "demo", help="simulate an engineer's archive, ingest it and show what tapeop saw (offline)"
+    )
+    demo.add_argument("--songs", type=positive, default=2)
+    demo.add_argument("--saves", type=positive, default=4)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Simulate an engineer's archive, ingest it into a throw-away database, show what was seen."""
+    from daemon.demo.simulator import simulate_archive
+    from daemon.ingest.bulk import ingest
+    from daemon.log.events import CHANGE_TYPES, JUDGED_TYPES, VERDICT_TYPES
+    from daemon.log.store import Store, sqlite_url
+    from daemon.sessions.changes import Change
+    from profiles.justify.processor import justify
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tapeop-demo-") as tmp:
+        saves = simulate_archive(Path(tmp) / "archive", songs=args.songs, saves=args.saves, seed=args.seed)
+        print(
+            f"A simulated engineer saved {args.songs} songs {args.saves} times each ({len(saves)} .dawproject files)."
+        )
+        store = Store.open(sqlite_url(Path(tmp) / "demo.db"))
+        report = ingest([Path(tmp) / "archive"], store, "demo-engineer", jobs=1)
+        print(f"Ingested into a throw-away database: {report.summary()}")
+        justify(store, extract_to=Path(tmp) / "audio")
+        verdicts = {e.payload["refers_to"]: e for e in store.events(types=VERDICT_TYPES)}
+        print("Each change judged against the audio: justified with a reason, or kept as a question.\n")
+        found = meant = 0
+        for save in saves:
+            events = list(store.events(session=save.song))
+            this = [e for e in events if e.version == save.version and e.type in CHANGE_TYPES]
+            print(f"{save.song} v{save.version}:")
+            for event in this:
+                print(f"  {Change.from_payload(event.type, event.payload).describe()}")
+                if event.type in JUDGED_TYPES:
+                    print(verdict_line(verdicts.get(event.position), indent=4))
+            for intent in save.intents:
+                meant += 1
+                hit = any(intent.matches(e) for e in this)
+                found += hit
+                print(
+                    f"    the engineer meant: {intent.track} {intent.parameter} ({intent.reason}){'' if hit else '  <- NOT FOUND'}"
+                )
+        store.close()
+    print(f"\n{found} of {meant} intended moves found in the log, in {time.perf_counter() - started:.1f} s.")
+    return 0 if found == meant else 1
