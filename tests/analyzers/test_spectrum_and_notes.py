@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import pytest
 
 from analyzers.analysis import analyze
-from analyzers.audio import ArraySource, planar
+from analyzers.audio import ArraySource
 from analyzers.notes import note_name, semitones_between
 from analyzers.spectrum import NOMINAL_CENTERS_HZ
-from daemon.demo.synth import ROLES, render_song
 from tests.analyzers.signals import tone
 
 
@@ -52,25 +49,6 @@ def test_silence_has_no_shares_and_no_note() -> None:
 def test_note_names() -> None:
     assert note_name(41.2) == "E1" and note_name(440.0) == "A4" and note_name(82.41) == "E2"
     assert semitones_between(440.0, 880.0) == pytest.approx(12.0)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_lowest_note_of_generated_lines_within_a_semitone(seed: int) -> None:
-    """Bass, guitar and vocal lines of the simulated band (guitars and vocal over rumble
-    between 6 and 28 Hz at -44 dBFS, every line with silence in its count-in)."""
-    tempo = 96.0 if seed % 2 else 128.0
-    song = render_song(f"Song {seed}", tempo, 20.0, 48000, random.Random(seed))
-    for name, stem in song.stems.items():
-        if ROLES[name] == "kick":
-            continue
-        truth = song.truth[name]
-        result = analyze(ArraySource(planar(stem), 48000))
-        assert result.lowest is not None, name
-        assert truth.lowest_note_hz is not None
-        assert abs(semitones_between(truth.lowest_note_hz, result.lowest.freq_hz)) <= 1.0, (name, truth, result.lowest)
-        if truth.has_rumble:
-            assert result.lowest.energy_below > 0.0  # the rumble is under the note
-            assert result.lowest.freq_hz > 35.0  # and is not taken for one
 
 
 def test_rumble_alone_has_no_note_and_a_bass_note_over_it_is_found() -> None:
