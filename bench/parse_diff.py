@@ -12,7 +12,7 @@ result freed outside the timed window (see settle_allocator):
 - read:  `parse_project_xml(data, ...)`, safe parse + building the Session; target <= 3x floor
 - diff:  `diff(v1, v2)` on the two read sessions;                           target <= 0.5x floor
 
-The REAPER case (issue 7): a generated 200-track .RPP of the same weight (per track: VOLPAN,
+The REAPER case: a generated 200-track .RPP of the same weight (per track: VOLPAN,
 MUTESOLO, two VST plug-ins with 2 KB of base64 state each, two JS effects with 30 sliders, a
 volume envelope of 2,000 points and a plug-in parameter envelope of 1,000, two items; two
 return tracks receiving every track), read with `read_reaper`'s parser and diffed against a

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     with instance_lock(url), Notifier.from_env(unset=True) as notifier:
         status = StatusWriter(roots, status_path(url))
         # The after-save jobs (justification) run once no save has come for a quiet period.
-        scheduler = Scheduler(idle_after=settings.watch.idle_seconds, settle=quiet)
+        scheduler = Scheduler(idle_after=settings.watch.idle_seconds, settle_s=quiet)
         store = Store.open(url)
         processors = Store.open(url)  # the scheduler's thread has a store of its own
         idle = heap.WhenIdle()  # the heap goes back to the system once saves and judging pause

@@ -115,7 +115,7 @@ def cut_ring(
 ) -> tuple[Session, Intent]:
     """Resonance: a narrow cut (Q 4 to 10, 3 to 8 dB) on the kick's shell ring, found by sweeping:
     within 2 % of the ring's frequency (a third of a semitone), typed to whole Hz. The ring is a
-    peak 15 dB and more over the kick's smooth spectrum around it (band.py), well over the 6 dB a
+    peak 15 dB and more over the kick's smooth spectrum around it (daemon.demo.synth), well over the 6 dB a
     resonance needs."""
     truth = NOMINAL_TRUTH if truth is None else truth
     ring = truth["Kick"].resonance_hz or 500.0
@@ -159,7 +159,7 @@ def cut_sibilants(
     """Sibilance: a cut of 3 to 6 dB, Q 2 to 3.5 (wide enough to take the whole 2 kHz of the "s",
     narrower than a shelf; under the Q 4 of a resonance cut) within 5 % of the vocal's sibilant
     centre, rounded to 10 Hz. The "s" bursts stand 40 dB and more over the rest of the line's
-    5-10 kHz (band.py); the cut takes 2 dB or more off them."""
+    5-10 kHz (daemon.demo.synth); the cut takes 2 dB or more off them."""
     truth = NOMINAL_TRUTH if truth is None else truth
     centre = truth["Lead Vox"].sibilant_hz or 7000.0
     freq_hz = float(round(centre * (1 + rng.uniform(-0.05, 0.05)), -1))

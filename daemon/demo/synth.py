@@ -1,7 +1,8 @@
 """The simulated band: a score of who plays which note when, and numpy synthesis that plays it
 into one mono stem per instrument track, with each stem's ground truth (`StemTruth`: lowest
 note, rumble a mic picked up, the count-in before the music). The simulated engineer
-(daemon/demo/simulator.py) embeds the stems in its sessions; the analysis tests measure them."""
+(daemon/demo/simulator.py) embeds the stems in its sessions; tests/daemon/demo/test_synth_measured.py
+checks that the analyzers hear what the score put in them."""
 
 from __future__ import annotations
 

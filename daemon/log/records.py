@@ -62,7 +62,7 @@ class LoggedEvent:
             "version": self.version,
             "user": self.user,
             "at": iso(self.at),
-            **(_SHOWN_FIELDS if self.type in CHANGE_TYPES else {}),  # events logged before every field was written
+            **(_SHOWN_FIELDS if self.type in CHANGE_TYPES else {}),  # every field shown, null where a change has none
             **self.payload,
         }
 

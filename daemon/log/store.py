@@ -469,5 +469,3 @@ _JSON = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", "
 def _encoded(type_: str, payload: dict[str, Any]) -> tuple[str, str]:
     """An event's type and its payload as JSON text (never NaN or infinity)."""
     return type_, _JSON.encode(payload)
-
-

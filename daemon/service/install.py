@@ -41,7 +41,7 @@ from daemon.errors import AppError
 from daemon.service.logs import LOG_FILE
 from daemon.service.status import RunStatus, read_status, write_atomically
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapeop.install")
 
 UNIT = "tapeop.service"
 LABEL = "org.tapeop.watch"

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 
 from daemon.errors import one_line
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapeop.notify")
 
 
 class Notifier:

@@ -1,6 +1,6 @@
 """The engineer's activity, and the work the service schedules around it (APScheduler 3).
 
-Rules (issue 6, item 4):
+Rules:
 
 - The engineer is *active* while saves come in and *idle* once no save has come for `idle_after`
   (the config file's `watch.idle_minutes`, 15 by default). The service's start counts as activity,
@@ -9,7 +9,7 @@ Rules (issue 6, item 4):
   never later than now. A save found by the start-up scan, older than the idle period, does not make
   the engineer active.
 - *After-save jobs* (the justification processor will be one) run once a burst of saves has settled:
-  `settle` seconds after the last save of the burst, but no later than `max_delay` after its first,
+  `settle_s` seconds after the last save of the burst, but no later than `max_delay_s` after its first,
   so a steady stream of saves cannot hold them back for ever. A save that comes while they run
   brings one more run after them. They run one at a time, in the order registered.
 - *Down-time hooks* (the question UI will be one) run once when the engineer goes idle, and again
@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapeop.scheduler")
 
 Job = Callable[[], object]
 Clock = Callable[[], datetime]
@@ -92,7 +92,7 @@ class Scheduler:
     Use::
 
         scheduler = Scheduler(idle_after=config.watch.idle_seconds)
-        scheduler.after_save("justify", processor.run)   # later issues register themselves
+        scheduler.after_save("justify", processor.run)
         scheduler.on_downtime("questions", questions.prepare)
         scheduler.start()
         ...                                  # for each ingested save:
@@ -109,16 +109,16 @@ class Scheduler:
         idle_after: float | timedelta | None = None,
         *,
         tracker: ActivityTracker | None = None,
-        settle: float = 5.0,
-        max_delay: float = 60.0,
+        settle_s: float = 5.0,
+        max_delay_s: float = 60.0,
     ) -> None:
         if tracker is None:
             if idle_after is None:
                 raise ValueError("give idle_after or a tracker")
             tracker = ActivityTracker(idle_after)
         self.tracker = tracker
-        self.settle = timedelta(seconds=settle)
-        self.max_delay = timedelta(seconds=max(settle, max_delay))
+        self.settle = timedelta(seconds=settle_s)
+        self.max_delay = timedelta(seconds=max(settle_s, max_delay_s))
         self._clock = _now  # APScheduler runs on the wall clock too
         self.stopping = threading.Event()
         self._after_save: dict[str, Job] = {}

@@ -85,14 +85,14 @@ class Pending:
     root: Path
     changed_at: float  # monotonic time of its last change seen (mapped from mtime for a scan)
     sig: Sig
-    delay: float
-    due: float = 0.0
+    delay_s: float  # its quiet period now (it doubles while the file keeps changing)
+    due_s: float = 0.0  # monotonic time at which it is looked at
     failed: tuple[Sig, ReadResult] | None = None  # the content that could not be read, not yet rejected
 
     def changed(self, sig: Sig, at: float, grow: bool = False, cap: float = MAX_DELAY_S) -> None:
         if grow:
-            self.delay = min(cap, self.delay * 2)
-        self.sig, self.changed_at, self.due = sig, at, at + self.delay
+            self.delay_s = min(cap, self.delay_s * 2)
+        self.sig, self.changed_at, self.due_s = sig, at, at + self.delay_s
 
 
 def scan_tree(top: Path, root: Path) -> tuple[list[tuple[str, os.stat_result]], int]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from daemon import config
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("tapeop.status")
 
 STATUS_FILE = "service-status.json"
 STATUS_SCHEMA = "tapeop.service-status/1"

@@ -255,7 +255,7 @@ class Watcher:
     def _wait_s(self) -> float:
         wake = time.monotonic() + HEARTBEAT_S
         if self._pending:
-            wake = min(wake, min(p.due for p in self._pending.values()))
+            wake = min(wake, min(p.due_s for p in self._pending.values()))
         if self._rescan_at is not None:
             wake = min(wake, self._rescan_at)
         return max(0.0, wake - time.monotonic())
@@ -353,7 +353,7 @@ class Watcher:
         if st is not None:
             self._note(path, root, st, now)
         elif path in self._pending:
-            self._pending[path].due = now + self._pending[path].delay
+            self._pending[path].due_s = now + self._pending[path].delay_s
 
     def _note(self, path: str, root: Path, st: os.stat_result, changed_at: float) -> None:
         pending = self._pending.get(path)
@@ -388,7 +388,7 @@ class Watcher:
 
     # -- settling and ingesting --------------------------------------------------------------
     def _process_due(self, now: float) -> None:
-        due = sorted((p for p in self._pending.values() if p.due <= now), key=lambda p: (p.changed_at, p.path))
+        due = sorted((p for p in self._pending.values() if p.due_s <= now), key=lambda p: (p.changed_at, p.path))
         for pending in due:
             if self._stopping.is_set():
                 return
@@ -460,7 +460,7 @@ class Watcher:
             if pending.failed is None:
                 log.info("%s cannot be read yet (%s): looking again once it has settled", path, result.reason)
             pending.failed = (sig, result)
-            pending.due = pending.changed_at + self.confirm_s
+            pending.due_s = pending.changed_at + self.confirm_s
             return
         session = self._session_names.of(path)
         candidate = candidate or candidate_for(Path(path), session)

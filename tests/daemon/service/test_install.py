@@ -355,7 +355,7 @@ def test_logs_go_to_a_rotated_file_in_the_log_folder_and_to_stderr(
     assert path == folders / "logs" / "tapeop.log"
     ours = [h for h in logging.getLogger().handlers if getattr(h, "_tapeop_handler", False)]
     assert len(ours) == 2
-    logger = logging.getLogger("daemon.test")
+    logger = logging.getLogger("tapeop.test")
     logger.info("first line")
     logger.debug("not shown without --verbose")
     for i in range(100):
@@ -366,7 +366,7 @@ def test_logs_go_to_a_rotated_file_in_the_log_folder_and_to_stderr(
     assert files == ["tapeop.log", "tapeop.log.1", "tapeop.log.2"]
     assert all(p.stat().st_size <= 2_000 for p in path.parent.iterdir())
     err = capsys.readouterr().err
-    assert "INFO daemon.test: first line" in err and "not shown" not in err
+    assert "INFO tapeop.test: first line" in err and "not shown" not in err
     assert logging.getLogger("apscheduler").level == logging.WARNING
     Store.open(sqlite_url(folders / "quiet.db")).close()  # Alembic's plugin and migration lines
     assert "alembic" not in capsys.readouterr().err

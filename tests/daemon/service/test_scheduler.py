@@ -90,7 +90,7 @@ def test_the_idle_period_must_be_positive() -> None:
 
 @pytest.fixture
 def scheduler() -> Iterator[Scheduler]:
-    made = Scheduler(idle_after=0.4, settle=0.15, max_delay=2.0)
+    made = Scheduler(idle_after=0.4, settle_s=0.15, max_delay_s=2.0)
     yield made
     made.shutdown(wait=True)
 
@@ -111,7 +111,7 @@ def test_after_save_jobs_run_once_after_a_burst(scheduler: Scheduler) -> None:
 
 def test_a_steady_stream_of_saves_cannot_hold_the_jobs_back_for_ever() -> None:
     job = Counter()
-    scheduler = Scheduler(idle_after=60, settle=0.3, max_delay=0.6)
+    scheduler = Scheduler(idle_after=60, settle_s=0.3, max_delay_s=0.6)
     scheduler.after_save("justify", job)
     with scheduler:
         deadline = time.monotonic() + 1.5
