@@ -23,6 +23,12 @@ class AppError(Exception):
         self.hint = hint
 
 
+def error_line(exc: AppError) -> str:
+    """`error: ...` on one line, with its hint (CONTRACT.md)."""
+    hint = one_line(exc.hint)
+    return f"error: {one_line(exc.message)}" + (f" (hint: {hint})" if hint else "")
+
+
 class ParseError(AppError):
     """A session file that cannot be read, naming the file and the reason."""
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from daemon import __version__
 from daemon.cli import analyze, demo, diff, events, ingest, login, service, watch
-from daemon.errors import AppError, one_line
+from daemon.errors import AppError, error_line
 
 COMMANDS = (demo, ingest, watch, service, analyze, events, login, diff)  # in the order --help lists them
 
@@ -36,12 +36,6 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         command.add_parser(commands, common)
     return parser
-
-
-def error_line(exc: AppError) -> str:
-    """`error: ...` on one line, with its hint (CONTRACT.md)."""
-    hint = one_line(exc.hint)
-    return f"error: {one_line(exc.message)}" + (f" (hint: {hint})" if hint else "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

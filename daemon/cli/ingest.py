@@ -53,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
 def _judge_all(store: Store) -> str:
     """Run the justification processor over everything not judged yet; a line saying what it found."""
     from daemon.log.events import VERDICT_TYPES
-    from profiles.justify.processor import PROCESSOR, justify
+    from profiles.justify.processor import justify
 
-    start = store.processed_through(PROCESSOR)
+    start = store.counts()["events"]  # positions are gap-free from 1: the last one
     if sys.stderr.isatty():
         print("judging the changes against the audio ...", file=sys.stderr)
     justify(store)

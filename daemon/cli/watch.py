@@ -4,18 +4,23 @@ systemd's notifications, the status file and the down-time scheduler."""
 from __future__ import annotations
 
 import argparse
+import logging
 import math
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from daemon import config
-from daemon.errors import AppError
+from daemon.errors import AppError, error_line
 
 if TYPE_CHECKING:
     from daemon.log.store import Store
     from daemon.service import heap
+    from daemon.service.status import StatusWriter
+
+log = logging.getLogger("tapeop.watch")
 
 
 def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -57,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         store = Store.open(url)
         processors = Store.open(url)  # the scheduler's thread has a store of its own
         idle = heap.WhenIdle()  # the heap goes back to the system once saves and judging pause
-        scheduler.after_save("justify", _judging(processors, idle))
+        scheduler.after_save("justify", _judging(processors, idle, status, scheduler.stopping))
 
         def ingested(path: Path, outcome: Outcome) -> None:
             if outcome.kind == "saved":
@@ -115,17 +120,29 @@ def _watch_options(args: argparse.Namespace, settings: config.Config) -> tuple[l
     return roots, quiet, rescan
 
 
-def _judging(processors: Store, idle: heap.WhenIdle) -> Callable[[], None]:
+def _judging(
+    processors: Store, idle: heap.WhenIdle, status: StatusWriter, stopping: threading.Event
+) -> Callable[[], None]:
     """The service's justification job: it keeps hashes and measurements from one save's
-    judging to the next (AudioMemory), and marks its work for the heap's give-back."""
+    judging to the next (AudioMemory), stops measuring once the service is stopping (the next run
+    goes on from there), marks its work for the heap's give-back, and records a failure (the save
+    and event it stopped at) in the status file that `tapeop service status` shows, until a run
+    gets through."""
     from profiles.justify.audio import AudioMemory
     from profiles.justify.processor import justify
 
     memory = AudioMemory()
 
     def judge() -> None:
-        justify(processors, memory=memory)
-        idle.worked()
+        try:
+            justify(processors, memory=memory, stop=stopping)
+        except AppError as exc:
+            log.error("judging: %s", error_line(exc))
+            status.judging_failed(error_line(exc))
+        else:
+            status.judging_failed(None)
+        finally:
+            idle.worked()
 
     return judge
 

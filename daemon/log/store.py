@@ -41,6 +41,7 @@ EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 COUNTERS: Table = CounterRow.__table__  # type: ignore[attr-defined]
 PROCESSORS: Table = ProcessorRow.__table__  # type: ignore[attr-defined]
 BUSY_TIMEOUT_MS = 30_000
+READ_BATCH = 1000  # events fetched at a time when the log is read
 SNAPSHOT_CACHE = 16  # sessions whose latest snapshot is kept decoded (a big one is 100 MB)
 INSERT_EVENT = (
     'INSERT INTO events (position, session_id, session, version, type, at, "user", payload)'
@@ -377,12 +378,20 @@ class Store:
             return row is not None
 
     def events(
-        self, session: str | None = None, after: int = 0, types: tuple[str, ...] = (), namesakes: bool = False
+        self,
+        session: str | None = None,
+        after: int = 0,
+        types: tuple[str, ...] = (),
+        namesakes: bool = False,
+        limit: int | None = None,
     ) -> Iterator[LoggedEvent]:
-        """The log in order of position, optionally one session's, from `after` on. With
-        `namesakes`, also the sessions of that name that ingest told apart by their folder,
-        "Song (Client A)" beside "Song (Client B)"."""
+        """The log in order of position, optionally one session's, from `after` on, at most
+        `limit` events. With `namesakes`, also the sessions of that name that ingest told apart by
+        their folder, "Song (Client A)" beside "Song (Client B)". Rows are streamed in batches of
+        READ_BATCH (a server-side cursor on PostgreSQL), never fetched all at once."""
         query = select(EVENTS).where(EVENTS.c.position > after).order_by(EVENTS.c.position)
+        if limit is not None:
+            query = query.limit(limit)
         if session is not None and namesakes:
             told_apart = EVENTS.c.session.startswith(f"{session} (", autoescape=True) & EVENTS.c.session.endswith(")")
             query = query.where((EVENTS.c.session == session) | told_apart)
@@ -390,7 +399,7 @@ class Store:
             query = query.where(EVENTS.c.session == session)
         if types:
             query = query.where(EVENTS.c.type.in_(types))
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(stream_results=True, yield_per=READ_BATCH) as conn:
             for row in conn.execute(query).mappings():
                 yield LoggedEvent(
                     position=row["position"],

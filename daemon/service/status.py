@@ -78,6 +78,7 @@ class RunStatus:
     saves: int = 0
     events: int = 0
     rejected: int = 0
+    judging_error: str | None = None  # the last justification run's failure, until one gets through
 
     def to_json(self) -> dict[str, Any]:
         def encode(value: Any) -> Any:
@@ -121,6 +122,7 @@ class RunStatus:
             saves=int(data.get("saves", 0)),
             events=int(data.get("events", 0)),
             rejected=int(data.get("rejected", 0)),
+            judging_error=data.get("judging_error") if isinstance(data.get("judging_error"), str) else None,
         )
 
     def alive(self) -> bool:
@@ -149,6 +151,8 @@ class RunStatus:
         if self.last_rejected:
             r = self.last_rejected
             out.append(f"last rejected: {r.path} at {at(r.at)}: {r.reason}")
+        if self.judging_error:
+            out.append(f"judging stopped: {self.judging_error}")
         return out
 
 
@@ -222,6 +226,11 @@ class StatusWriter:
                 rejected=run.rejected + 1,
                 events=run.events + events,
             )
+
+    def judging_failed(self, message: str | None) -> None:
+        """The justification run failed (`message`: its error line), or got through (None)."""
+        if message != self._run.judging_error:
+            self._update(judging_error=message)
 
     def _update(self, **changes: Any) -> None:
         with self._lock:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,10 @@ class AudioMemory:
             self._held_bytes -= dropped
 
 
+class Stopped(Exception):  # noqa: N818 - a request, not an error
+    """Judging was asked to stop (the service is stopping) before the next measurement."""
+
+
 @dataclass
 class TrackAudio:
     """Measures the tracks of one session file's saves, through the cache."""
@@ -93,6 +98,7 @@ class TrackAudio:
     _signals: dict[int, tuple[Session, dict[str, DrySignal | None]]] = field(default_factory=dict)
     _pending: dict[tuple[str, str], bytes] = field(default_factory=dict)  # measured, not yet in the store
     _located: SessionAudio | None = None  # one per file: each referenced audio file is located (and streamed out) once
+    stop: threading.Event | None = None  # set: nothing more is measured (Stopped is raised instead)
 
     def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
         """The analysis of `track`'s dry signal in `session`, or None when it has no audio that
@@ -176,6 +182,8 @@ class TrackAudio:
         if data is not None:
             found = decode(data)
         else:
+            if self.stop is not None and self.stop.is_set():
+                raise Stopped("asked to stop before measuring a track")
             found = compute()
             data = self._pending[(key, kind)] = found.to_bytes()
         self.memory.put(key, kind, found, len(data))

@@ -22,16 +22,18 @@ The nominal loudness of gain staging is the `justify(...)` argument, else the co
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from daemon import config
+from daemon.errors import AppError, one_line
 from daemon.log.events import CHANGE_TYPES, JUDGED_TYPES
 from daemon.log.records import DerivedEvent, LoggedEvent
 from daemon.log.store import Store
 from profiles.justify import Judge, SaveChanges, Verdict, together
-from profiles.justify.audio import AudioMemory, TrackAudio, audio_folder, session_file
+from profiles.justify.audio import AudioMemory, Stopped, TrackAudio, audio_folder, session_file
 from profiles.justify.rules import (
     clip_prevention,
     de_guffing,
@@ -60,6 +62,10 @@ BATCH_EVENTS = 2000
 MEASURERS_KEPT = 2  # session files whose measurements are kept in memory during a run
 
 
+class JustifyError(AppError):
+    """Judging a save failed: the message names the processor, the save and the event it stopped at."""
+
+
 def justify(
     store: Store,
     rules: Sequence[Judge] = RULES,
@@ -67,12 +73,18 @@ def justify(
     extract_to: Path | None = None,
     nominal_lufs: float | None = None,
     memory: AudioMemory | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Judge every change logged since the last run; returns how many events were appended.
     Audio embedded in session archives is streamed out into `extract_to` (default: the data
     folder's audio/), once per content. `nominal_lufs` is the working level of gain staging
     (default: the config file's, see daemon.config). `memory` carries hashes and decoded
-    measurements from one run to the next (the service's); without it, a run starts afresh."""
+    measurements from one run to the next (the service's); without it, a run starts afresh.
+
+    Once `stop` is set, no further track is measured: the saves judged so far are appended with
+    the position they reach, and the next run goes on from there. A failure while judging a save
+    is a JustifyError naming the save and the event it stopped at; what was judged before it in
+    the batch is appended first, so the log keeps every verdict reached."""
     memory = AudioMemory() if memory is None else memory
     nominal = config.load_config().justify.nominal_lufs if nominal_lufs is None else nominal_lufs
     appended = 0
@@ -82,54 +94,92 @@ def justify(
         if not events:
             return appended
         derived: list[DerivedEvent] = []
-        for save in _saves(store, events, extract_to, nominal, memory):
-            derived += _judged(save, rules)
-            if save.audio is not None:
-                save.audio.flush()  # what the save's judging measured, to the cache in one transaction
-        positions = store.append_derived(name, start, events[-1].position, derived)
+        through = events[-1].position
+        failure: JustifyError | None = None
+        measurers: dict[Path | None, TrackAudio] = {}
+        try:
+            for at, saved in enumerate(events):
+                if saved.type != "session-saved" or saved.version is None:
+                    continue
+                if stop is not None and stop.is_set():
+                    through = saved.position - 1
+                    break
+                try:
+                    derived += _judge_save(store, events, at, rules, measurers, extract_to, nominal, memory, stop)
+                except Stopped:
+                    through = saved.position - 1
+                    break
+                except Exception as exc:  # noqa: BLE001 - any fault is reported with the save it hit
+                    through = saved.position - 1
+                    failure = JustifyError(
+                        f"{name} stopped at {saved.session} v{saved.version} (event {saved.position}): "
+                        f"{type(exc).__name__}: {one_line(exc)}",
+                        "the changes before it are judged; run again with --verbose for the traceback",
+                    )
+                    failure.__cause__ = exc
+                    break
+        finally:
+            for measurer in measurers.values():
+                measurer.close()
+        positions = store.append_derived(name, start, through, derived) if through > start else ()
         appended += len(positions or ())
+        if failure is not None:
+            raise failure
+        if through < events[-1].position:  # stopped
+            return appended
+
+
+INPUT_TYPES = ("session-saved", *CHANGE_TYPES)
 
 
 def _whole_saves(store: Store, start: int) -> list[LoggedEvent]:
-    """The next batch of events after `start`, ending where a save ends (a save's events are
-    committed together and are contiguous, so a batch never splits one)."""
-    events = list(itertools.islice(store.events(after=start), BATCH_EVENTS + 1))
+    """The next batch of saves and their changes after `start` (the log's other events, the
+    processors' own among them, are not read), ending where a save ends: a save's events are
+    committed together and are contiguous, so a batch never splits one. At most BATCH_EVENTS
+    events, unless one save alone has more changes than that."""
+    events = list(store.events(after=start, types=INPUT_TYPES, limit=BATCH_EVENTS + 1))
     if len(events) <= BATCH_EVENTS:
         return events
-    cut = max(i for i, e in enumerate(events) if e.type == "session-saved")
-    if cut > 0:
-        return events[:cut]
-    rest = store.events(after=events[-1].position)  # one save of more changes than a batch: all of it
+    starts = [i for i, e in enumerate(events) if e.type == "session-saved"]
+    if starts and starts[-1] > 0:
+        return events[: starts[-1]]
+    rest = store.events(
+        after=events[-1].position, types=INPUT_TYPES
+    )  # one save of more changes than a batch: all of it
     return events + list(itertools.takewhile(lambda e: e.type in CHANGE_TYPES, rest))
 
 
-def _saves(
-    store: Store, events: list[LoggedEvent], extract_to: Path | None, nominal_lufs: float, memory: AudioMemory
-) -> Iterator[SaveChanges]:
-    measurers: dict[Path | None, TrackAudio] = {}
-    try:
-        for i, event in enumerate(events):
-            if event.type != "session-saved" or event.version is None:
-                continue
-            logged = itertools.takewhile(lambda e: e.type in CHANGE_TYPES, events[i + 1 :])
-            changes = tuple(e for e in logged if e.type in JUDGED_TYPES)
-            if not changes:
-                continue
-            after = store.session_at(event.session, event.version)
-            if after is None:
-                continue
-            before = store.session_at(event.session, event.version - 1) if event.version > 1 else None
-            file = session_file(str(event.payload.get("file", "")))
-            if file not in measurers:  # one per session file: its audio is located and hashed once
-                if len(measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
-                    measurers.pop(next(iter(measurers))).close()
-                measurers[file] = TrackAudio(store, file, extract_to or audio_folder(), memory)
-            yield SaveChanges(
-                event.session, event.version, event.user, changes, before, after, measurers[file], nominal_lufs
-            )
-    finally:
-        for measurer in measurers.values():
-            measurer.close()
+def _judge_save(
+    store: Store,
+    events: list[LoggedEvent],
+    at: int,
+    rules: Sequence[Judge],
+    measurers: dict[Path | None, TrackAudio],
+    extract_to: Path | None,
+    nominal_lufs: float,
+    memory: AudioMemory,
+    stop: threading.Event | None,
+) -> list[DerivedEvent]:
+    """The verdicts on one save's changes (`events[at]` is its session-saved event), what its
+    judging measured written to the cache. One measurer per session file, the newest
+    MEASURERS_KEPT kept in `measurers`: its audio is located and hashed once."""
+    saved = events[at]
+    logged = itertools.takewhile(lambda e: e.type in CHANGE_TYPES, events[at + 1 :])
+    changes = tuple(e for e in logged if e.type in JUDGED_TYPES)
+    version = saved.version or 0
+    after = store.session_at(saved.session, version) if changes else None
+    if after is None:
+        return []
+    before = store.session_at(saved.session, version - 1) if version > 1 else None
+    file = session_file(str(saved.payload.get("file", "")))
+    if file not in measurers:
+        if len(measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
+            measurers.pop(next(iter(measurers))).close()
+        measurers[file] = TrackAudio(store, file, extract_to or audio_folder(), memory, stop=stop)
+    save = SaveChanges(saved.session, version, saved.user, changes, before, after, measurers[file], nominal_lufs)
+    judged = list(_judged(save, rules))
+    measurers[file].flush()  # to the cache in one transaction
+    return judged
 
 
 def _judged(save: SaveChanges, rules: Sequence[Judge]) -> Iterator[DerivedEvent]:

@@ -304,6 +304,19 @@ def test_the_status_file_round_trips_and_is_replaced_whole(folders: Path) -> Non
     assert [p.name for p in path.parent.iterdir()] == ["service-status.json"]  # no temp file left
 
 
+def test_a_judging_failure_is_in_the_status_until_a_run_gets_through(folders: Path) -> None:
+    writer = StatusWriter([folders / "sessions"])
+    line = "error: justify/1 stopped at Song v3 (event 41): ValueError: bad (hint: run again with --verbose)"
+    writer.judging_failed(line)
+    run = read_status()
+    assert run is not None and run.judging_error == line
+    assert f"judging stopped: {line}" in run.lines()
+    writer.judging_failed(None)
+    run = read_status()
+    assert run is not None and run.judging_error is None
+    assert not any("judging" in shown for shown in run.lines())
+
+
 def test_a_missing_or_broken_status_file_reads_as_none(folders: Path) -> None:
     assert read_status() is None
     path = status_file()
