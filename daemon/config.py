@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import difflib
 import getpass
+import math
 import os
 import re
 import tomllib
@@ -149,6 +150,7 @@ class WatchConfig:
 @dataclass(frozen=True)
 class JustifyConfig:
     nominal_lufs: float = -20.0  # the session's working level, for the gain-staging rule
+    audio_cache_mb: float = 4096.0  # audio streamed out of session archives, least recently used evicted past it
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class Config:
 
 _KNOWN = {
     "": {"watch", "justify"},
-    "justify": {"nominal_lufs"},
+    "justify": {"nominal_lufs", "audio_cache_mb"},
     "watch": {"quiet_seconds", "idle_minutes", "rescan_minutes", "roots"},
     "watch.roots": {"path", "engineer"},
 }
@@ -239,16 +241,20 @@ def _justify(document: Mapping[str, Any], problems: list[str]) -> JustifyConfig:
         problems.append("'justify' must be a table ([justify])")
         return JustifyConfig()
     _unknown(table, "justify", problems)
-    default = JustifyConfig().nominal_lufs
-    value = table.get("nominal_lufs", default)
+    defaults = JustifyConfig()
+    value = table.get("nominal_lufs", defaults.nominal_lufs)
+    cache = table.get("audio_cache_mb", defaults.audio_cache_mb)
     if isinstance(value, bool) or not isinstance(value, int | float):
         problems.append(f"justify.nominal_lufs must be a number, not {value!r}")
-        return JustifyConfig()
+        return defaults
     if not NOMINAL_LUFS_RANGE[0] <= value <= NOMINAL_LUFS_RANGE[1]:  # NaN fails both
         low, high = NOMINAL_LUFS_RANGE
         problems.append(f"justify.nominal_lufs must be a loudness from {low:g} to {high:g} LUFS, not {value!r}")
-        return JustifyConfig()
-    return JustifyConfig(nominal_lufs=float(value))
+        return defaults
+    if isinstance(cache, bool) or not isinstance(cache, int | float) or not 0 <= cache < math.inf:
+        problems.append(f"justify.audio_cache_mb must be a size in MB (0 or more), not {cache!r}")
+        return defaults
+    return JustifyConfig(nominal_lufs=float(value), audio_cache_mb=float(cache))
 
 
 def _roots(entries: object, problems: list[str]) -> tuple[WatchRoot, ...]:

@@ -4,17 +4,25 @@ from its clips (analyzers.dry)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import tempfile
-from pathlib import Path
+import time
+from pathlib import Path, PurePosixPath
 
 from analyzers.audio import AudioError
 from analyzers.dry import ClipPlacement, DrySignal
+from daemon.audio import locate
+from daemon.audio.locate import project_folder
 from daemon.errors import ParseError
 from daemon.files import KnownDigests
 from daemon.formats.guard import LIMITS, SafeArchive, path_inside
+from daemon.formats.suffixes import is_backup_folder
 from daemon.sessions.model import Session, Track
+
+KEEP_RECENT_S = 600.0  # audio used this recently is a running judging's: never evicted
 
 
 class SessionAudio:
@@ -25,18 +33,38 @@ class SessionAudio:
     bomb. A member `known` (daemon.files.KnownDigests) has seen under the same ZIP entry, and
     whose content is already out, is not read again."""
 
-    def __init__(self, session_file: Path, extract_to: Path, known: KnownDigests | None = None) -> None:
-        self.session_file = session_file
+    def __init__(
+        self,
+        session_file: Path,
+        extract_to: Path,
+        known: KnownDigests | None = None,
+        cap_bytes: int | None = None,
+        member: str | None = None,
+    ) -> None:
+        self.session_file = session_file  # the session, or (with `member`) the .zip archive it was saved in
+        self.member = member  # the session's name inside that archive
+        self._folders: list[str] | None = None  # the DAW's media folders, found at the first lookup
         self.extract_to = extract_to
         self.known = KnownDigests() if known is None else known
+        self.cap_bytes = cap_bytes  # streamed-out audio kept up to this, least recently used evicted
         self._archive: SafeArchive | None = None  # opened once, its index checked once
         self._found: dict[str, Path] = {}
         self.digests: dict[Path, str] = {}  # the sha256 of each member streamed out, by its path
 
     def locate(self, reference: str) -> Path:
+        """The file a clip refers to, on disk (streamed out of an archive if it is in one)."""
         if reference not in self._found:
-            self._found[reference] = self._locate(reference)
+            where = self._where(reference)
+            self._found[reference] = self._extract(self._opened(), where) if isinstance(where, str) else where
         return self._found[reference]
+
+    def exists(self, reference: str) -> bool:
+        """Whether the file a clip refers to is there, without streaming anything out."""
+        try:
+            self._where(reference)
+        except AudioError:
+            return False
+        return True
 
     def __enter__(self) -> SessionAudio:
         return self
@@ -50,22 +78,63 @@ class SessionAudio:
             self._archive.close()
             self._archive = None
 
-    def _locate(self, reference: str) -> Path:
-        if self.session_file.suffix.lower() == ".dawproject":
-            try:
-                if self._archive is None:
-                    self._archive = SafeArchive(self.session_file)
+    def _where(self, reference: str) -> Path | str:
+        """Where a clip's file is: a path on disk, or the name of a member of the opened archive."""
+        try:
+            if self.member is not None:
+                return self._in_archive(reference)
+            if self.session_file.suffix.lower() == ".dawproject":
+                archive = self._opened()
                 name = reference.replace("\\", "/")
-                if self._archive.has(name):
-                    return self._extract(self._archive, name)
-            except ParseError as exc:
-                raise AudioError(self.session_file, exc.reason) from None
-        found = path_inside(self.session_file.parent, reference)
-        if found is None:
-            raise AudioError(
-                reference, f"not a file inside the session's folder {self.session_file.parent} (not opened)"
+                if archive.has(name):
+                    return name
+        except ParseError as exc:
+            raise AudioError(self.session_file, exc.reason) from None
+        project = project_folder(self.session_file)
+        if self._folders is None:
+            self._folders = locate.on_disk(self.session_file, project)
+        for candidate in locate.candidates(reference, self._folders):
+            found = path_inside(project, candidate)
+            if found is not None:
+                return found
+        raise AudioError(reference, f"not found in the project's folder {project} (nothing outside it is opened)")
+
+    def _opened(self) -> SafeArchive:
+        if self._archive is None:
+            self._archive = SafeArchive(self.session_file)
+        return self._archive
+
+    def _in_archive(self, reference: str) -> str:
+        """A clip's file in the .zip the session was saved in, looked for as on disk, in the
+        session's folder inside the archive (streamed out through the archive guard)."""
+        assert self.member is not None
+        archive = self._opened()
+        inner = PurePosixPath(self.member).parent
+        if is_backup_folder(inner.name):
+            inner = inner.parent
+        if self._folders is None:
+            prefix = "" if str(inner) == "." else f"{inner}/"
+
+            def subfolders(path: str) -> list[str]:
+                start = f"{prefix}{path}/"
+                return sorted(
+                    {
+                        n[len(start) :].split("/", 1)[0]
+                        for n in archive.names
+                        if n.startswith(start) and "/" in n[len(start) :]
+                    }
+                )
+
+            self._folders = locate.media_folders(
+                self.member,
+                lambda: archive.read(self.member or "", locate.REAPER_HEAD_BYTES * 64)[: locate.REAPER_HEAD_BYTES],
+                subfolders,
             )
-        return found
+        for candidate in locate.candidates(reference, self._folders):
+            name = str(PurePosixPath(inner, candidate)) if str(inner) != "." else candidate
+            if ".." not in PurePosixPath(name).parts and archive.has(name):
+                return name
+        raise AudioError(reference, f"not found in {self.session_file} beside {self.member}")
 
     def _extract(self, archive: SafeArchive, name: str) -> Path:
         """Stream a member out under its content's sha256. Content already out (the same take in
@@ -76,6 +145,7 @@ class SessionAudio:
         known = self.known.member(info)
         if known is not None and (out_already := self.extract_to / f"{known}{suffix}").is_file():
             self.digests[out_already] = known
+            _touch(out_already)
             return out_already
         digest = hashlib.sha256()
         for chunk in archive.chunks(name, LIMITS.max_audio_bytes):
@@ -96,9 +166,73 @@ class SessionAudio:
                 os.unlink(out.name)
                 raise AudioError(self.session_file, f"{name} changed while it was being read")
             os.replace(out.name, target)  # the same content lands on the same name: no duplicates
+            if self.cap_bytes is not None:
+                evict(self.extract_to, self.cap_bytes)
+        else:
+            _touch(target)
         self.digests[target] = digest.hexdigest()
         self.known.remember_member(info, digest.hexdigest())
         return target
+
+
+def audio_source(file: str) -> tuple[Path, str | None] | None:
+    """Where a save's audio is read from, by the file the log recorded: (the session file, None)
+    for a file on disk; (the .zip, the session's name in it) for a save read from inside a .zip on
+    disk; None for one nested deeper (an archive in an archive), whose audio is not looked for.
+    A "!" in a real path is a character of its name, not an archive's member."""
+    parts = _MEMBER.split(file)
+    if len(parts) == 1:
+        return Path(file), None
+    if len(parts) == 2:
+        return Path(parts[0]), parts[1]
+    return None
+
+
+def missing_audio(session: Session, file: str) -> tuple[int, list[dict[str, str]]]:
+    """How many tracks play audio clips, and the clips whose file is not where the DAW keeps it
+    (`{"track", "file"}`), for the save read from `file` (as the log records it)."""
+    tracks = [t for t in session.all_tracks() if any(c.enabled for c in t.clips)]
+    source = audio_source(file)
+    if not tracks or source is None:
+        return len(tracks), [{"track": t.name, "file": c.file} for t in tracks for c in t.clips if c.enabled]
+    missing = []
+    with SessionAudio(source[0], Path(), member=source[1]) as audio:
+        for track in tracks:
+            missing += [
+                {"track": track.name, "file": c.file} for c in track.clips if c.enabled and not audio.exists(c.file)
+            ]
+    return len(tracks), missing
+
+
+_MEMBER = re.compile(r"(?<=\.zip)!", re.IGNORECASE)  # discovery's archive.zip!member
+
+
+def evict(folder: Path, cap_bytes: int, keep_recent_s: float = KEEP_RECENT_S) -> int:
+    """Remove the least recently used audio streamed out into `folder` until what is left is at
+    most `cap_bytes`; a file used in the last `keep_recent_s` (the running judging's own) stays,
+    so the cap can be passed by what one run needs. A file removed is streamed out again when a
+    save needs it. Returns the bytes removed."""
+    now = time.time()
+    files = []
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False) and not entry.name.endswith(".part"):
+            st = entry.stat(follow_symlinks=False)
+            files.append((st.st_mtime, st.st_size, entry.path))
+    total = sum(size for _, size, _ in files)
+    removed = 0
+    for used, size, path in sorted(files):
+        if total - removed <= cap_bytes or now - used < keep_recent_s:
+            break
+        with contextlib.suppress(FileNotFoundError):  # another process evicted it first
+            os.unlink(path)
+        removed += size
+    return removed
+
+
+def _touch(path: Path) -> None:
+    """Mark a streamed-out file as just used (its mtime is its last use, for `evict`)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
 
 
 def seconds_per_unit(session: Session) -> float:

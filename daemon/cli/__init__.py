@@ -1,6 +1,6 @@
 """The `tapeop` command line: the composition root, and the one error boundary.
 
-One module per command (`daemon.cli.<command>`), each with `add_parser(commands, common)` and the
+One module per command (`daemon.cli.<command>`), each with `add_parser(commands, parents)` and the
 function it runs; they import what their work needs when they run, so `import daemon.cli` (and
 `tapeop --help`) loads no database, XML, audio or UI library. Every command's errors that a user
 can act on are `AppError`s; here they become one line, `error: ...` with its hint, on stderr, and
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from daemon import __version__
 from daemon.cli import analyze, demo, diff, events, ingest, login, service, watch
+from daemon.cli.common import global_options, parents, verbose_option
 from daemon.errors import AppError, error_line
 
 COMMANDS = (demo, ingest, watch, service, analyze, events, login, diff)  # in the order --help lists them
@@ -24,17 +25,13 @@ COMMANDS = (demo, ingest, watch, service, analyze, events, login, diff)  # in th
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tapeop", description="The assistant engineer that never goes home.")
     parser.add_argument("--version", action="version", version=f"tapeop {__version__}")
-    parser.add_argument("--verbose", action="store_true", help="show tracebacks of errors")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db", metavar="URL", help="database URL or SQLite file (default: TAPEOP_DB, else the user data folder)"
-    )
-    common.add_argument(
-        "--user", metavar="NAME", help="the engineer the changes belong to (default: the signed-in one)"
-    )
+    global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    shared = parents()
     for command in COMMANDS:
-        command.add_parser(commands, common)
+        command.add_parser(commands, shared)
+    for sub in set(commands.choices.values()):
+        verbose_option(sub)
     return parser
 
 

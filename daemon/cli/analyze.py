@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from daemon.cli.common import open_store, progress
+from daemon.cli.common import Parents, open_store, progress
 from daemon.errors import AppError
 
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
     analyze = commands.add_parser(
-        "analyze", parents=[common], help="measure audio files and folders: loudness, true peak, lowest note, bands"
+        "analyze", parents=[parents.db], help="measure audio files and folders: loudness, true peak, lowest note, bands"
     )
     analyze.add_argument("paths", nargs="+", metavar="PATH")
     analyze.add_argument("--json", action="store_true", help="JSON Lines, one object per file")

@@ -8,10 +8,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from daemon.cli.common import positive, verdict_line
+from daemon.cli.common import Parents, positive, verdict_line
 
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
     demo = commands.add_parser(
         "demo", help="simulate an engineer's archive, ingest it and show what tapeop saw (offline)"
     )

@@ -6,8 +6,10 @@ import argparse
 import json
 import sys
 
+from daemon.cli.common import Parents
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
     diff_cmd = commands.add_parser("diff", help="the changes between two saves of a session")
     diff_cmd.add_argument("old", help="the earlier save")
     diff_cmd.add_argument("new", help="the later save")

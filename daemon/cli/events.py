@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from daemon.cli.common import event_line, open_store, verdict_line
+from daemon.cli.common import Parents, event_line, open_store, verdict_line
 
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    events = commands.add_parser("events", parents=[common], help="the log in order")
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
+    events = commands.add_parser("events", parents=[parents.db], help="the log in order")
+    events.add_argument(
+        "--user", metavar="NAME", default=argparse.SUPPRESS, help="only this engineer's events (default: everyone's)"
+    )
     events.add_argument(
         "--session",
         metavar="NAME",
@@ -25,14 +28,13 @@ def run(args: argparse.Namespace) -> int:
 
     store = open_store(args)
     try:
+        shown = {"session": args.session, "namesakes": True, "user": args.user}
         if args.json:
-            for event in store.events(session=args.session, namesakes=True):
+            for event in store.events(**shown):
                 print(json.dumps(event.to_json(), allow_nan=False, ensure_ascii=False))
             return 0
-        verdicts = {
-            e.payload["refers_to"]: e for e in store.events(session=args.session, types=VERDICT_TYPES, namesakes=True)
-        }
-        for event in store.events(session=args.session, namesakes=True):
+        verdicts = {e.payload["refers_to"]: e for e in store.events(types=VERDICT_TYPES, **shown)}
+        for event in store.events(**shown):
             if event.type in VERDICT_TYPES:
                 continue  # shown beside the change it refers to
             print(event_line(event))

@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from daemon import config
-from daemon.cli.common import open_store, positive, progress
+from daemon.cli.common import Parents, open_store, positive, progress
 from daemon.errors import AppError
 
 if TYPE_CHECKING:
     from daemon.log.store import Store
 
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
     ingest = commands.add_parser(
-        "ingest", parents=[common], help="bulk-ingest session files, folders and .zip archives"
+        "ingest", parents=[parents.db_user], help="bulk-ingest session files, folders and .zip archives"
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--jobs", type=positive, default=None, help="parallel readers (default: the number of cores)")

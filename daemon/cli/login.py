@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from daemon import config
+from daemon.cli.common import Parents
 
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
     login = commands.add_parser("login", help="sign an engineer in on this machine")
     login.add_argument("name", metavar="NAME")
     login.set_defaults(func=run_login)

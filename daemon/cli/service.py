@@ -6,18 +6,18 @@ import argparse
 from pathlib import Path
 
 from daemon import config
+from daemon.cli.common import Parents
 
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
     service_cmd = commands.add_parser(
-        "service", help="install tapeop as a user service (systemd or launchd), remove it, or report on it"
+        "service",
+        parents=[parents.db],
+        help="install tapeop as a user service (systemd or launchd), remove it, or report on it",
     )
     service_cmd.add_argument("action", choices=["install", "uninstall", "status"])
     service_cmd.add_argument(
         "paths", nargs="*", metavar="PATH", help="install: the folders (default: the config file's roots)"
-    )
-    service_cmd.add_argument(
-        "--db", metavar="URL", help="the database the service writes (default: as for every command)"
     )
     service_cmd.add_argument(
         "--poll", action="store_true", help="install: poll instead of file events (network drives)"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from daemon import config
+from daemon.cli.common import Parents
 from daemon.errors import AppError, error_line
 
 if TYPE_CHECKING:
@@ -23,9 +24,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("tapeop.watch")
 
 
-def add_parser(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
     watch = commands.add_parser(
-        "watch", parents=[common], help="watch session folders and ingest every save (the daemon, in the foreground)"
+        "watch",
+        parents=[parents.db_user],
+        help="watch session folders and ingest every save (the daemon, in the foreground)",
     )
     watch.add_argument("paths", nargs="*", metavar="PATH", help="folders to watch (default: the config file's roots)")
     watch.add_argument("--poll", action="store_true", help="poll instead of file events (network drives)")

@@ -11,8 +11,12 @@ from daemon.formats.ardour import read_ardour
 from daemon.formats.dawproject import read_dawproject
 from daemon.formats.reaper import read_reaper
 from daemon.formats.suffixes import format_of
+from daemon.sessions.checked import checked
 from daemon.sessions.model import Session
 
+# The readers' version, recorded with every save: bump it when a reader accepts or reads files
+# differently, and the files an older version rejected are read again.
+READER_VERSION = "1"
 Reader = Callable[..., Session]
 READERS: dict[str, Reader] = {
     "dawproject": read_dawproject,
@@ -30,9 +34,11 @@ def reader_for(name: str | Path) -> Reader | None:
 
 
 def read_session(path: str | Path, name: str | None = None) -> Session:
-    """Read any supported session file; a file of no known format is a ParseError."""
+    """Read any supported session file; a file of no known format is a ParseError. Every number
+    in the session is finite and in its range (daemon.sessions.checked): what was not is in its
+    problems, read as missing."""
     path = Path(path)
     reader = reader_for(path)
     if reader is None:
         raise ParseError(path, f"not a session file tapeop reads (suffix {path.suffix or '(none)'!r})")
-    return reader(path, name=name)
+    return checked(reader(path, name=name))

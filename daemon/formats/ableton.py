@@ -1,7 +1,8 @@
 """Ableton Live reader: a .als set (gzip-compressed XML, also its Backup/ copies) into a Session.
 
 The file is inflated with hard caps checked while inflating (a gzip bomb stops at the cap, not
-after), then parsed by the hardened `guard.parse_xml`. What is read, and how (element names as
+after), then parsed by the hardened `guard.parse_xml`. A set stored as plain XML (as git-based
+workflows for Live keep them, and Live opens) is read the same way, under the same size cap. What is read, and how (element names as
 Live 9-12 write them; facts checked against the sets in ../shared/corpus/histories/tioxy-alp-als
 and public readers of the format):
 
@@ -49,6 +50,7 @@ from daemon.formats.ableton_devices import (
     value_of,
 )
 from daemon.formats.guard import LIMITS, parse_xml
+from daemon.formats.values import read_capped
 from daemon.sessions import units
 from daemon.sessions.model import (
     AutomationLane,
@@ -84,14 +86,25 @@ _CREATOR = re.compile(r"^Ableton Live\s*(.*)$")
 
 
 def read_ableton(path: str | Path, name: str | None = None) -> Session:
-    """Read an Ableton Live set (.als, gzip-compressed XML). Raises ParseError naming the file."""
+    """Read an Ableton Live set (.als: gzip-compressed XML, or plain XML). Raises ParseError naming
+    the file."""
     path = Path(path)
-    data = inflate(path)
+    data = read_capped(path, MAX_INFLATED_BYTES, "an Ableton Live set") if _plain_xml(path) else inflate(path)
     root = parse_xml(data, path)
     if not isinstance(root.tag, str) or root.tag != "Ableton" or root.find("LiveSet") is None:
         tag = root.tag if isinstance(root.tag, str) else "?"
         raise ParseError(path, f"not an Ableton Live set: the root element is <{tag}>, not <Ableton> with a <LiveSet>")
     return _Reader(path, root, name if name is not None else path.stem).session()
+
+
+def _plain_xml(path: Path) -> bool:
+    """Whether the file starts as XML does (a BOM and white space allowed), not as gzip."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise ParseError(path, f"cannot be opened ({exc.strerror or exc})") from None
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
 
 
 def inflate(path: Path) -> bytes:
@@ -103,7 +116,7 @@ def inflate(path: Path) -> bytes:
         raise ParseError(path, f"cannot be opened ({exc.strerror or exc})") from None
     with fh:
         if fh.read(2) != GZIP_MAGIC:
-            raise ParseError(path, "not gzip-compressed (an Ableton Live set is gzip-compressed XML)")
+            raise ParseError(path, "neither gzip-compressed nor XML (an Ableton Live set is gzip-compressed XML)")
         fh.seek(0)
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
         parts: list[bytes] = []

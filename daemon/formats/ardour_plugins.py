@@ -244,7 +244,10 @@ def bandwidth_to_q(bandwidth: float) -> float:
     """a-eq.c's Q of a bell from its bandwidth in octaves: 2^(1/bw) / (2^bw - 1)."""
     if bandwidth <= 0.0:
         return math.inf if bandwidth == 0.0 else 0.0
-    return float(2.0 ** (1.0 / bandwidth) / (2.0**bandwidth - 1.0))
+    try:
+        return float(2.0 ** (1.0 / bandwidth) / (2.0**bandwidth - 1.0))
+    except (OverflowError, ZeroDivisionError):  # a bandwidth no EQ has: not finite, so a problem (sessions.checked)
+        return math.inf
 
 
 def state_hash(node: etree._Element | None) -> str | None:

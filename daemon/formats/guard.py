@@ -17,11 +17,13 @@ Limits and their sources (../shared/research/reliability-anchors.md, section 1):
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
 import struct
 import threading
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -277,7 +279,15 @@ class SafeArchive:
                     if total > cap:
                         raise ParseError(self.path, f"ZIP member {name!r} inflates past the {cap:,} cap")
                     yield chunk
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            lzma.LZMAError,
+            OSError,
+            EOFError,
+            ValueError,
+            NotImplementedError,
+        ) as exc:
             raise ParseError(self.path, f"ZIP member {name!r} cannot be read ({_short(str(exc))})") from None
 
 

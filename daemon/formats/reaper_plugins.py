@@ -50,6 +50,7 @@ _COCKOS_KINDS: dict[str, DeviceKind] = {
     "ReaEQ": "eq",
 }
 _REAEQ_MAX_BANDS = 256
+MAX_BANDWIDTH_OCT = 64.0  # far past any EQ (ReaEQ stops at 4 octaves): 2**bw stays a number
 _JS_SLIDERS = 64
 _VST2_MAGICS = (0xFEED5EEE, 0xFEED5EEF)
 
@@ -290,6 +291,7 @@ def _reaeq_band(
     params[f"{prefix}.freq_hz"] = freq
     if type_name not in ("lowpass", "highpass", "bandpass", "notch"):
         params[f"{prefix}.gain_db"] = units.linear_to_db(gain)
-    if bandwidth > 0.0:
-        ratio = 2.0**bandwidth
+    if 0.0 < bandwidth < MAX_BANDWIDTH_OCT and (ratio := 2.0**bandwidth) > 1.0:
         params[f"{prefix}.q"] = math.sqrt(ratio) / (ratio - 1.0)
+    elif bandwidth > 0.0:
+        problems.append(f"{where} band {number}: a bandwidth of {bandwidth!r} octaves is no EQ's; Q ignored")

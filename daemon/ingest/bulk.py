@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,16 +40,39 @@ class IngestReport:
     already_known: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # discovery problems
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (file, what its reader read past)
+    audio: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = field(default_factory=dict)  # session's latest save
 
     def summary(self) -> str:
         lines = [
             f"{len(self.sessions)} session(s), {self.saves} new save(s), {self.events} event(s) "
             f"({self.changes} change(s)); {self.already_known} save(s) already in the log; "
             f"{len(self.rejected)} file(s) rejected"
+            + (f"; {len(self.problems)} problem(s) read past" if self.problems else "")
         ]
         lines += [f"  rejected: {source}: {reason}" for source, reason in self.rejected]
+        lines += [f"  problem: {source}: {problem}" for source, problem in self.problems]
+        lines += [f"  audio: {session}: {audio_line(*self.audio[session])}" for session in sorted(self.audio)]
         lines += [f"  skipped: {source}: {reason}" for source, reason in self.skipped]
         return "\n".join(lines)
+
+
+def audio_line(tracks: int, missing: Sequence[tuple[str, str]], most: int = 3) -> str:
+    """`3 of 5 track(s)' audio found; missing: Kick (Audio/kick.wav), Sax (4 files: a.wav, ...)`:
+    each track lacking audio once, with at most `most` of its missing files."""
+    by_track: dict[str, list[str]] = {}
+    for track, file in missing:
+        files = by_track.setdefault(track, [])
+        if file not in files:
+            files.append(file)
+    said = f"{tracks - len(by_track)} of {tracks} track(s)' audio found"
+    if not by_track:
+        return said
+    shown = []
+    for track, files in by_track.items():
+        listed = ", ".join(files[:most]) + (f", +{len(files) - most} more" if len(files) > most else "")
+        shown.append(f"{track} ({listed})" if len(files) == 1 else f"{track} ({len(files)} files: {listed})")
+    return f"{said}; missing: {'; '.join(shown)}"
 
 
 def _as_recorded(groups: dict[str, list[Candidate]], store: Store) -> dict[str, list[Candidate]]:
@@ -153,5 +176,8 @@ def _append(store: Store, candidate: Candidate, result: ReadResult, user: str, r
     else:
         report.saves += 1
         report.changes += outcome.changes
+        report.problems += [(candidate.source, problem) for problem in result.session.problems]
+        if result.audio_tracks:
+            report.audio[candidate.session_name] = (result.audio_tracks, result.audio_missing)
     report.sessions.add(candidate.session_name)
     report.events += len(outcome.positions)

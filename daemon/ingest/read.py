@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from analyzers.audio import AudioError
+from daemon.audio.session import missing_audio
 from daemon.errors import ParseError
 from daemon.formats import read_session
 from daemon.ingest.discover import Candidate, discover
@@ -36,6 +38,8 @@ class ReadResult:
     session: Session | None
     reason: str | None = None
     snapshot: bytes | None = None
+    audio_tracks: int = 0  # tracks that play audio clips
+    audio_missing: tuple[tuple[str, str], ...] = ()  # (track, file) of clips whose audio is not there
 
 
 def read_candidate(candidate: Candidate) -> ReadResult:
@@ -60,7 +64,19 @@ def parse_candidate(candidate: Candidate, sha256: str, size: int, data: bytes | 
         return ReadResult(sha256, size, None, exc.reason)
     except Exception as exc:  # noqa: BLE001 - a reader bug must not stop a bulk run nor the watcher
         return ReadResult(sha256, size, None, f"could not be read ({type(exc).__name__}: {exc})")
-    return ReadResult(sha256, size, session, snapshot=pack_snapshot(session))
+    tracks, missing = _audio(session, candidate.source)
+    return ReadResult(
+        sha256, size, session, snapshot=pack_snapshot(session), audio_tracks=tracks, audio_missing=missing
+    )
+
+
+def _audio(session: Session, source: str) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """How many tracks play audio, and which clips' files are not where the DAW keeps them."""
+    try:
+        tracks, missing = missing_audio(session, source)
+    except (AudioError, ParseError, OSError):  # the session's archive went away since it was read
+        return 0, ()
+    return tracks, tuple((m["track"], m["file"]) for m in missing)
 
 
 def candidate_for(path: Path, session_name: str) -> Candidate | None:

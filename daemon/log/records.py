@@ -4,16 +4,25 @@ and an event read back (`LoggedEvent`, with its JSON form of CONTRACT.md)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from daemon.log.events import CHANGE_FIELDS, CHANGE_TYPES
 
+_MEMBER = re.compile(r"(?<=\.zip)!", re.IGNORECASE)  # archive.zip!member, as discovery names members
+
 
 @dataclass(frozen=True)
 class SaveInfo:
-    """What the store records about one file version, whatever its content."""
+    """What the store records about one file version, whatever its content.
+
+    A save is the same save when its `identity` (the file's name, backup stamp included, and its
+    save time) and its content are the same: ingesting an archive again, or a second service on
+    the same database seeing the same save, records it once, while the same content saved again
+    later (an undo) is a new version. `reader` is the version of the reader that read it: a file
+    rejected by one version is read again by the next."""
 
     session: str
     file: str
@@ -22,11 +31,23 @@ class SaveInfo:
     mtime: float
     saved_at: datetime
     user: str
+    reader: str = ""
+
+    @property
+    def identity(self) -> str:
+        return save_identity(self.file, self.saved_at)
+
+
+def save_identity(file: str, saved_at: datetime) -> str:
+    """`name@time`: the file's name (a member's inside its archive; folders do not count, so an
+    archive moved elsewhere keeps its saves' identities) and its save time in UTC, to the second."""
+    name = _MEMBER.split(file.replace("\\", "/").rsplit("/", 1)[-1])[-1]
+    return f"{name}@{utc(saved_at):%Y-%m-%dT%H:%M:%SZ}"
 
 
 @dataclass(frozen=True)
 class AppendResult:
-    duplicate: bool  # this content was already recorded for this session: nothing appended
+    duplicate: bool  # this save (identity and content) was already recorded: nothing appended
     version: int | None = None
     positions: tuple[int, ...] = ()
     changes: int = 0

@@ -4,8 +4,9 @@ default, one machine) or PostgreSQL (a studio sharing one log).
 One transaction per save covers its tracking row, its snapshot and its events. Positions are
 gap-free and increasing on both backends: they are allocated from a counter row locked for the
 transaction (`SELECT ... FOR UPDATE` on PostgreSQL, where a sequence would leave gaps and commit out
-of order; SQLite's `BEGIN IMMEDIATE` takes the database's one write lock). UNIQUE(session, sha256)
-makes ingesting the same file again a no-op. The store stores: a save's changes are computed
+of order; SQLite's `BEGIN IMMEDIATE` takes the database's one write lock). A save already recorded
+(the same identity and content, records.SaveInfo) is not appended again, checked under that
+lock. The store stores: a save's changes are computed
 against the latest snapshot by its caller (daemon.ingest.append) and committed here only if that
 snapshot is still the latest. SQLite runs in WAL mode with synchronous=FULL and a
 busy timeout (reliability-anchors.md, section 3).
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,11 +128,20 @@ class Store:
         try:
             with _MIGRATE_LOCK, self.engine.connect() as conn:  # alembic's context is process-global
                 conn.info["write"] = True
-                with conn.begin():
-                    if not self.is_sqlite:  # two processes opening a new database at once
-                        conn.execute(text("SELECT pg_advisory_xact_lock(7461706570)"))
-                    config.attributes["connection"] = conn
-                    command.upgrade(config, "head")
+                driver: Any = conn.connection.driver_connection  # outside any transaction, as SQLite requires
+                if self.is_sqlite:  # a migration may rebuild a table others refer to (sqlite.org/lang_altertable.html)
+                    driver.execute("PRAGMA foreign_keys=OFF")
+                try:
+                    with conn.begin():
+                        if not self.is_sqlite:  # two processes opening a new database at once
+                            conn.execute(text("SELECT pg_advisory_xact_lock(7461706570)"))
+                        config.attributes["connection"] = conn
+                        command.upgrade(config, "head")
+                        if self.is_sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                            raise StoreError(f"{shown_url(self.url)}: a migration broke a reference", "report this")
+                finally:
+                    if self.is_sqlite:
+                        driver.execute("PRAGMA foreign_keys=ON")
         except DBAPIError as exc:  # cannot connect, not a database file, ...
             reason = one_line(exc.orig)
             raise StoreError(f"cannot open the database {shown_url(self.url)}: {reason}", _URL_HINT) from None
@@ -168,19 +178,22 @@ class Store:
         changes: list[Change],
         expected_version: int,
         snapshot: bytes | None = None,
+        notes: Mapping[str, Any] | None = None,
     ) -> AppendResult | None:
         """Write a save whose changes were computed against version `expected_version` of its
         session (0: none yet). None if another writer appended a newer version meanwhile.
 
         `snapshot` is `pack_snapshot(session)` when the caller packed it already (off the write
-        path: ingest does it in its reader processes)."""
+        path: ingest does it in its reader processes). `notes` are further fields of the save's
+        `session-saved` event (its `problems`, ...)."""
         packed = snapshot if snapshot is not None else pack_snapshot(session)
         saved = {"file": info.file, "sha256": info.sha256, "saved_at": iso(info.saved_at), "changes": len(changes)}
+        saved.update(notes or {})
         payloads = [_encoded("session-saved", saved)] + [_encoded(c.type, c.payload()) for c in changes]
         with self._transaction() as db:
             last = self._lock(db)
             session_id = self._session_id(db, info.session, info.saved_at)
-            if self._known(db, session_id, info.sha256):
+            if self._recorded(db, session_id, info):
                 return AppendResult(duplicate=True)
             latest = db.value("SELECT MAX(version) FROM saves WHERE session_id = ?", (session_id,))
             if (latest or 0) != expected_version:
@@ -215,7 +228,7 @@ class Store:
         with self._transaction() as db:
             last = self._lock(db)
             session_id = self._session_id(db, info.session, info.saved_at)
-            if self._known(db, session_id, info.sha256):
+            if self._recorded(db, session_id, info):
                 return AppendResult(duplicate=True)
             self._insert_save(db, info, session_id, None, "rejected", reason)
             payload = {"file": info.file, "sha256": info.sha256, "reason": reason}
@@ -228,8 +241,14 @@ class Store:
             found = db.value("INSERT INTO sessions (name, created_at) VALUES (?, ?) RETURNING id", (name, utc(at)))
         return int(found)
 
-    def _known(self, db: _Driver, session_id: int, sha256: str) -> bool:
-        return db.first("SELECT 1 FROM saves WHERE session_id = ? AND sha256 = ?", (session_id, sha256)) is not None
+    def _recorded(self, db: _Driver, session_id: int, info: SaveInfo) -> bool:
+        """Whether this save is in the log already: accepted with this identity and content, or
+        rejected so by the same reader version (a newer reader reads it again)."""
+        sql = (
+            "SELECT 1 FROM saves WHERE session_id = ? AND sha256 = ? AND identity = ?"
+            " AND (outcome = 'accepted' OR reader = ?)"
+        )
+        return db.first(sql, (session_id, info.sha256, info.identity, info.reader)) is not None
 
     def _insert_save(
         self, db: _Driver, info: SaveInfo, session_id: int, version: int | None, outcome: str, reason: str | None
@@ -246,10 +265,12 @@ class Store:
             reason,
             info.user,
             datetime.now(UTC),
+            info.identity,
+            info.reader,
         )
         sql = (
-            'INSERT INTO saves (session_id, version, sha256, size, mtime, saved_at, file, outcome, reason, "user", ingested_at)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+            "INSERT INTO saves (session_id, version, sha256, size, mtime, saved_at, file, outcome, reason,"
+            ' "user", ingested_at, identity, reader) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id'
         )
         return int(db.value(sql, values))
 
@@ -368,12 +389,15 @@ class Store:
         with self.engine.connect() as conn:
             return {row[0] for row in conn.execute(select(SAVES.c.sha256).distinct())}
 
-    def known(self, session: str, sha256: str) -> bool:
+    def recorded(self, info: SaveInfo) -> bool:
+        """Whether appending this save would be a duplicate (see `_recorded`), read without a lock."""
+        accepted_or_same_reader = (SAVES.c.outcome == "accepted") | (SAVES.c.reader == info.reader)
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(SAVES.c.id)
                 .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
-                .where(SESSIONS.c.name == session, SAVES.c.sha256 == sha256)
+                .where(SESSIONS.c.name == info.session, SAVES.c.sha256 == info.sha256)
+                .where(SAVES.c.identity == info.identity, accepted_or_same_reader)
             ).first()
             return row is not None
 
@@ -384,9 +408,10 @@ class Store:
         types: tuple[str, ...] = (),
         namesakes: bool = False,
         limit: int | None = None,
+        user: str | None = None,
     ) -> Iterator[LoggedEvent]:
-        """The log in order of position, optionally one session's, from `after` on, at most
-        `limit` events. With `namesakes`, also the sessions of that name that ingest told apart by
+        """The log in order of position, optionally one session's or one engineer's (`user`), from
+        `after` on, at most `limit` events. With `namesakes`, also the sessions of that name that ingest told apart by
         their folder, "Song (Client A)" beside "Song (Client B)". Rows are streamed in batches of
         READ_BATCH (a server-side cursor on PostgreSQL), never fetched all at once."""
         query = select(EVENTS).where(EVENTS.c.position > after).order_by(EVENTS.c.position)
@@ -399,6 +424,8 @@ class Store:
             query = query.where(EVENTS.c.session == session)
         if types:
             query = query.where(EVENTS.c.type.in_(types))
+        if user is not None:
+            query = query.where(EVENTS.c.user == user)
         with self.engine.connect().execution_options(stream_results=True, yield_per=READ_BATCH) as conn:
             for row in conn.execute(query).mappings():
                 yield LoggedEvent(

@@ -3,7 +3,9 @@ migrations in daemon/log/migrations/, never by `create_all`, so every database h
 
 - `sessions`: one row per session (a song), by name.
 - `saves`: the tracking row of every file version seen: content sha256, size, mtime, save time,
-  version (accepted saves only), outcome. UNIQUE(session_id, sha256) makes re-ingestion a no-op.
+  version (accepted saves only), outcome, the save's identity (file name and save time) and the
+  reader version. UNIQUE(session_id, sha256, identity, reader): re-ingestion is a no-op, while
+  the same content saved again later is a new row.
 - `snapshots`: the normalized session of every accepted save, zlib-compressed JSON: the file on
   disk is overwritten by the next save, so the previous state must come from here.
 - `events`: the append-only log. `position` is global, gap-free and increasing; it is allocated
@@ -27,7 +29,7 @@ class SessionRow(SQLModel, table=True):
 
 class SaveRow(SQLModel, table=True):
     __tablename__ = "saves"
-    __table_args__ = (UniqueConstraint("session_id", "sha256", name="uq_saves_session_sha256"),)
+    __table_args__ = (UniqueConstraint("session_id", "sha256", "identity", "reader", name="uq_saves_identity"),)
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="sessions.id", index=True)
     version: int | None = None  # 1, 2, ... for accepted saves; None for rejected files
@@ -40,6 +42,8 @@ class SaveRow(SQLModel, table=True):
     reason: str | None = None
     user: str
     ingested_at: datetime
+    identity: str
+    reader: str | None = None
 
 
 class SnapshotRow(SQLModel, table=True):

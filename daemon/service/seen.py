@@ -26,12 +26,16 @@ SAVE_EVERY_S = 60.0
 log = logging.getLogger("tapeop.watch")
 
 
-def load_seen(path: Path, in_store: Container[str]) -> dict[str, tuple[Sig, str]]:
-    """The entries of the seen file whose content the store holds; {} when there is none to use."""
+def load_seen(path: Path, in_store: Container[str], reader: str = "") -> dict[str, tuple[Sig, str]]:
+    """The entries of the seen file whose content the store holds; {} when there is none to use,
+    or when it was written under another reader version (files it rejected are read again)."""
     try:
         document = json.loads(path.read_bytes())
         if document.get("schema") != SCHEMA:
             raise ValueError(f"not a {SCHEMA} document")
+        if document.get("reader", "") != reader:
+            log.info("%s was written by another version of the readers: every file will be looked at", path)
+            return {}
         found: dict[str, tuple[Sig, str]] = {}
         for file, (dev, ino, size, mtime_ns, sha) in document["files"].items():
             if sha in in_store:
@@ -44,10 +48,10 @@ def load_seen(path: Path, in_store: Container[str]) -> dict[str, tuple[Sig, str]
         return {}
 
 
-def save_seen(path: Path, done: Mapping[str, tuple[Sig, str]]) -> None:
+def save_seen(path: Path, done: Mapping[str, tuple[Sig, str]], reader: str = "") -> None:
     """Write the entries (atomically); a failure is logged, never raised: it costs hashing later."""
     files = {file: [*sig, sha] for file, (sig, sha) in sorted(done.items())}
     try:
-        write_atomically(path, json.dumps({"schema": SCHEMA, "files": files}).encode())
+        write_atomically(path, json.dumps({"schema": SCHEMA, "reader": reader, "files": files}).encode())
     except OSError as exc:
         log.warning("cannot write %s (%s): files will be hashed again at the next start", path, exc)

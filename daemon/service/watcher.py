@@ -10,8 +10,10 @@ sources (../shared/research/reliability-anchors.md, section 2):
 - Events: created, modified, closed-after-write and the DESTINATION of a move, because an atomic
   save (Ardour, most editors) arrives as `FileMovedEvent(src=tmp, dest=real)` (pyscript#872).
   Deletions record nothing; a directory created or moved in is walked.
-- Content: a path whose size, mtime and inode are those of its last ingest is not read; content
-  the session's log holds already (UNIQUE(session, sha256)) is hashed but not parsed.
+- Content: a path whose size, mtime and inode are those of its last ingest is not read; one whose
+  content is that of its last ingest (touched, not changed), or a save the log holds already
+  (the same name, save time and content: another service on the same database got it first), is
+  hashed but not parsed. The same content saved again later (an undo) is a new save.
 - A file that fails to read is not rejected while it may still be being written: only once it has
   not changed for `confirm_s` (default 6 x quiet, at most 60 s) does it become a `save-rejected`
   event with its reason, so a half-written `.dawproject` (its ZIP directory comes last) is read
@@ -64,8 +66,9 @@ from watchdog.observers.polling import PollingObserverVFS
 
 from daemon.errors import AppError
 from daemon.files import hash_file
+from daemon.formats import READER_VERSION
 from daemon.formats.suffixes import is_backup_folder
-from daemon.ingest.append import append_read
+from daemon.ingest.append import append_read, save_info
 from daemon.ingest.discover import Candidate
 from daemon.ingest.read import ReadResult, candidate_for, collect_less, parse_candidate
 from daemon.log.store import Store
@@ -213,7 +216,7 @@ class Watcher:
                 for root in self.roots:
                     self._observe(root, polling=self.poll)
                 if self.seen_file is not None:
-                    self._done.update(load_seen(self.seen_file, self.store.contents()))
+                    self._done.update(load_seen(self.seen_file, self.store.contents(), READER_VERSION))
                 self._scan("start-up reconciliation")
                 log.info("watching %s", ", ".join(f"{r} ({self._mode(r)})" for r in self.roots))
                 if self.on_ready is not None:
@@ -248,7 +251,7 @@ class Watcher:
 
     def _save_seen(self) -> None:
         if self.seen_file is not None and self._seen_dirty:
-            save_seen(self.seen_file, self._done)
+            save_seen(self.seen_file, self._done, READER_VERSION)
         self._seen_dirty = False
         self._seen_saved_at = time.monotonic()
 
@@ -441,12 +444,15 @@ class Watcher:
         if self._settled(pending) is None:
             return
         session = self._session_names.of(path)
-        if (done is not None and done[1] == sha) or self.store.known(session, sha):
+        if done is not None and done[1] == sha:  # touched, not changed
             self._finish(pending, sig, Outcome(Path(path), session, sha, "unchanged"))
             return
         candidate = candidate_for(Path(path), session)
         if candidate is None:
             pending.changed(sig, time.monotonic(), grow=True, cap=self.max_delay_s)
+            return
+        if self.store.recorded(save_info(candidate, sha, size, self.user_for(Path(path)))):  # another service's
+            self._finish(pending, sig, Outcome(Path(path), session, sha, "unchanged"))
             return
         result = parse_candidate(candidate, sha, size)
         if self._settled(pending) is None:
@@ -475,6 +481,9 @@ class Watcher:
             Path(path), session, result.sha256, kind, appended.version, appended.positions, appended.changes,
             result.reason if result.session is None else None,
         )  # fmt: skip
+        if kind == "saved" and result.session is not None:
+            for problem in result.session.problems:  # in the log too, with the save (its session-saved event)
+                log.warning("%s: read past a problem: %s", path, problem)
         self._finish(pending, sig, outcome)
 
     def _finish(self, pending: Pending, sig: Sig, outcome: Outcome) -> None:

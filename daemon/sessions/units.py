@@ -37,12 +37,20 @@ def linear_to_db(gain: float) -> float | None:
 
 
 def db_to_linear(db: float | None) -> float:
-    return 0.0 if db is None else 10.0 ** (db / 20.0)
+    if db is None:
+        return 0.0
+    try:
+        return 10.0 ** (db / 20.0)
+    except OverflowError:
+        raise UnconvertibleError(f"a gain of {db!r} dB") from None
 
 
 def semitones_to_hz(note: float) -> float:
     """A MIDI-style note number (69 = A4 = 440 Hz) to Hz, as DAWproject writes EQ frequencies."""
-    return A4_HZ * 2.0 ** ((note - A4_NOTE) / 12.0)
+    try:
+        return A4_HZ * 2.0 ** ((note - A4_NOTE) / 12.0)
+    except OverflowError:
+        raise UnconvertibleError(f"a note number of {note!r} semitones") from None
 
 
 def hz_to_semitones(hz: float) -> float:

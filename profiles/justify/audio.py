@@ -5,8 +5,8 @@ The key of a track's analysis is the sha256 of its clips as placed (each file's 
 position, length, offset, gain, fades): the same audio placed the same way in fifty versions of a
 session is analyzed once. The audio is read from the session file the save came from, as it is on
 disk now: a mix change does not change the recorded audio, so the versions before and after a
-change share it. A save found inside a .zip archive has no file on disk to read audio from: its
-tracks are not measured (the rules that need audio then do not apply).
+change share it. Each DAW's media folders are looked in (daemon.audio.locate), and a save read
+from inside a .zip archive has its audio read from the same archive, through the archive guard.
 
 Between runs, an AudioMemory keeps what need not be read again: the service holds one for its
 life, so the save after a mix change finds its tracks' files hashed and their measurements
@@ -88,7 +88,7 @@ class TrackAudio:
     """Measures the tracks of one session file's saves, through the cache."""
 
     store: Store
-    session_file: Path | None
+    session_file: Path | None  # the session on disk, or (with `member`) the .zip it was saved in
     extract_to: Path = field(default_factory=audio_folder)
     memory: AudioMemory = field(default_factory=AudioMemory)
     _hashes: dict[Path, str] = field(default_factory=dict)
@@ -99,6 +99,8 @@ class TrackAudio:
     _pending: dict[tuple[str, str], bytes] = field(default_factory=dict)  # measured, not yet in the store
     _located: SessionAudio | None = None  # one per file: each referenced audio file is located (and streamed out) once
     stop: threading.Event | None = None  # set: nothing more is measured (Stopped is raised instead)
+    audio_cache_bytes: int | None = None  # audio streamed out into extract_to kept up to this (LRU)
+    member: str | None = None  # the session's name inside the .zip `session_file`
 
     def analysis(self, session: Session, track: str) -> AudioAnalysis | None:
         """The analysis of `track`'s dry signal in `session`, or None when it has no audio that
@@ -208,7 +210,9 @@ class TrackAudio:
             return None
         try:
             if self._located is None:
-                self._located = SessionAudio(self.session_file, self.extract_to, self.memory.known)
+                self._located = SessionAudio(
+                    self.session_file, self.extract_to, self.memory.known, self.audio_cache_bytes, self.member
+                )
             return dry_signal(session, session.track(track), self._located)
         except (KeyError, AudioError):
             return None
@@ -222,8 +226,3 @@ class TrackAudio:
             placed.append([self._hashes[clip.path], clip.position_s, clip.duration_s, clip.offset_s, clip.gain_db,
                            clip.fade_in_s, clip.fade_out_s])  # fmt: skip
         return hashlib.sha256(json.dumps(placed).encode()).hexdigest()
-
-
-def session_file(payload_file: str) -> Path | None:
-    """The file a save came from, when it is a file on disk (not a member of an archive)."""
-    return None if "!" in payload_file else Path(payload_file)

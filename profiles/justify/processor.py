@@ -24,16 +24,17 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from daemon import config
+from daemon.audio.session import audio_source
 from daemon.errors import AppError, one_line
 from daemon.log.events import CHANGE_TYPES, JUDGED_TYPES
 from daemon.log.records import DerivedEvent, LoggedEvent
 from daemon.log.store import Store
 from profiles.justify import Judge, SaveChanges, Verdict, together
-from profiles.justify.audio import AudioMemory, Stopped, TrackAudio, audio_folder, session_file
+from profiles.justify.audio import AudioMemory, Stopped, TrackAudio, audio_folder
 from profiles.justify.rules import (
     clip_prevention,
     de_guffing,
@@ -85,8 +86,16 @@ def justify(
     the position they reach, and the next run goes on from there. A failure while judging a save
     is a JustifyError naming the save and the event it stopped at; what was judged before it in
     the batch is appended first, so the log keeps every verdict reached."""
-    memory = AudioMemory() if memory is None else memory
-    nominal = config.load_config().justify.nominal_lufs if nominal_lufs is None else nominal_lufs
+    settings = config.load_config().justify
+    run = _Run(
+        store,
+        rules,
+        extract_to or audio_folder(),
+        settings.nominal_lufs if nominal_lufs is None else nominal_lufs,
+        AudioMemory() if memory is None else memory,
+        stop,
+        round(settings.audio_cache_mb * 2**20),
+    )
     appended = 0
     while True:
         start = store.processed_through(name)
@@ -96,7 +105,6 @@ def justify(
         derived: list[DerivedEvent] = []
         through = events[-1].position
         failure: JustifyError | None = None
-        measurers: dict[Path | None, TrackAudio] = {}
         try:
             for at, saved in enumerate(events):
                 if saved.type != "session-saved" or saved.version is None:
@@ -105,7 +113,7 @@ def justify(
                     through = saved.position - 1
                     break
                 try:
-                    derived += _judge_save(store, events, at, rules, measurers, extract_to, nominal, memory, stop)
+                    derived += run.judge_save(events, at)
                 except Stopped:
                     through = saved.position - 1
                     break
@@ -119,8 +127,7 @@ def justify(
                     failure.__cause__ = exc
                     break
         finally:
-            for measurer in measurers.values():
-                measurer.close()
+            run.close()
         positions = store.append_derived(name, start, through, derived) if through > start else ()
         appended += len(positions or ())
         if failure is not None:
@@ -149,37 +156,50 @@ def _whole_saves(store: Store, start: int) -> list[LoggedEvent]:
     return events + list(itertools.takewhile(lambda e: e.type in CHANGE_TYPES, rest))
 
 
-def _judge_save(
-    store: Store,
-    events: list[LoggedEvent],
-    at: int,
-    rules: Sequence[Judge],
-    measurers: dict[Path | None, TrackAudio],
-    extract_to: Path | None,
-    nominal_lufs: float,
-    memory: AudioMemory,
-    stop: threading.Event | None,
-) -> list[DerivedEvent]:
-    """The verdicts on one save's changes (`events[at]` is its session-saved event), what its
-    judging measured written to the cache. One measurer per session file, the newest
-    MEASURERS_KEPT kept in `measurers`: its audio is located and hashed once."""
-    saved = events[at]
-    logged = itertools.takewhile(lambda e: e.type in CHANGE_TYPES, events[at + 1 :])
-    changes = tuple(e for e in logged if e.type in JUDGED_TYPES)
-    version = saved.version or 0
-    after = store.session_at(saved.session, version) if changes else None
-    if after is None:
-        return []
-    before = store.session_at(saved.session, version - 1) if version > 1 else None
-    file = session_file(str(saved.payload.get("file", "")))
-    if file not in measurers:
-        if len(measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
-            measurers.pop(next(iter(measurers))).close()
-        measurers[file] = TrackAudio(store, file, extract_to or audio_folder(), memory, stop=stop)
-    save = SaveChanges(saved.session, version, saved.user, changes, before, after, measurers[file], nominal_lufs)
-    judged = list(_judged(save, rules))
-    measurers[file].flush()  # to the cache in one transaction
-    return judged
+@dataclass
+class _Run:
+    """What one run of the processor judges with."""
+
+    store: Store
+    rules: Sequence[Judge]
+    extract_to: Path
+    nominal_lufs: float
+    memory: AudioMemory
+    stop: threading.Event | None
+    audio_cache_bytes: int
+    measurers: dict[tuple[Path, str | None] | None, TrackAudio] = field(default_factory=dict)
+
+    def judge_save(self, events: list[LoggedEvent], at: int) -> list[DerivedEvent]:
+        """The verdicts on one save's changes (`events[at]` is its session-saved event), what its
+        judging measured written to the cache. One measurer per session file, the newest
+        MEASURERS_KEPT kept: its audio is located and hashed once."""
+        saved = events[at]
+        logged = itertools.takewhile(lambda e: e.type in CHANGE_TYPES, events[at + 1 :])
+        changes = tuple(e for e in logged if e.type in JUDGED_TYPES)
+        version = saved.version or 0
+        after = self.store.session_at(saved.session, version) if changes else None
+        if after is None:
+            return []
+        before = self.store.session_at(saved.session, version - 1) if version > 1 else None
+        source = audio_source(str(saved.payload.get("file", "")))
+        if source not in self.measurers:
+            if len(self.measurers) >= MEASURERS_KEPT:  # each holds its tracks' measurements: keep the newest
+                self.measurers.pop(next(iter(self.measurers))).close()
+            file, member = source if source is not None else (None, None)
+            self.measurers[source] = TrackAudio(
+                self.store, file, self.extract_to, self.memory, stop=self.stop,
+                audio_cache_bytes=self.audio_cache_bytes, member=member,
+            )  # fmt: skip
+        measurer = self.measurers[source]
+        save = SaveChanges(saved.session, version, saved.user, changes, before, after, measurer, self.nominal_lufs)
+        judged = list(_judged(save, self.rules))
+        measurer.flush()  # to the cache in one transaction
+        return judged
+
+    def close(self) -> None:
+        for measurer in self.measurers.values():
+            measurer.close()
+        self.measurers.clear()
 
 
 def _judged(save: SaveChanges, rules: Sequence[Judge]) -> Iterator[DerivedEvent]:

@@ -11,8 +11,12 @@ ceiling). A track's peak at the fader is its dry signal's true peak (analyzers) 
 - A clip-gain cut (a `clip-changed` whose `gain_db` went down) likewise: the track's true peak is
   measured with the clips as the save before placed them and as this save placed them, plus the
   fader as this save left it.
-- A limiter's ceiling (`limiter.ceiling_db`) set to CEILING_DBTP or lower is justified when the
-  track's peak at the fader is over CEILING_DBTP (the limiter keeps it under).
+- A limiter change (its ceiling, or its threshold where the format has no ceiling, as DAWproject's
+  Limiter; its input or output gain) is judged on the channel as it plays: the limiter is an
+  insert, before the fader. Its output peaks at the lower of the track's peak (plus the input
+  gain) and its ceiling or threshold, plus its output gain; the fader comes after. Justified when
+  the track's peak at the fader was over CEILING_DBTP with the setting before and is at or under
+  it with this one: a ceiling of -1 dB under a +3 dB fader still peaks at +2 dBTP.
 - A compressor change (any `comp.*` term but the make-up and output gains, which only raise the
   peak) is justified when the track's peak at the fader was over CEILING_DBTP with the setting
   and the fader the save before left, and is at or under it with this save's. The compressed peak
@@ -36,6 +40,7 @@ from profiles.justify import SaveChanges, Verdict, compressor
 RULE = "clip-prevention"
 CEILING_DBTP = -1.0
 _OUTPUT_TERMS = ("comp.makeup_db", "comp.output_gain_db")
+_LIMITER_TERMS = ("limiter.ceiling_db", "limiter.threshold_db", "limiter.input_gain_db", "limiter.output_gain_db")
 
 
 def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
@@ -66,17 +71,57 @@ def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
             "true_peak_after_dbtp": round(peak_after, 2),
         }
         return Verdict(RULE, reason, 0.9, {"dry_true_peak_dbtp": round(measured.true_peak_dbtp, 2), **evidence})
-    if parameter == "limiter.ceiling_db" and after <= CEILING_DBTP:
-        fader = save.after.track(track).channel.volume_db or 0.0
-        peak = measured.true_peak_dbtp + fader
-        if peak <= CEILING_DBTP:
-            return None
-        reason = (
-            f"You set the limiter's ceiling on {track} to {after:g} dB: the track peaks at {peak:+.1f} dBTP, and the "
-            f"limiter now holds it at or under {CEILING_DBTP:g} dBTP."
-        )
-        return Verdict(RULE, reason, 0.75, {"true_peak_dbtp": round(peak, 2), "ceiling_db": float(after)})
+    if parameter in _LIMITER_TERMS and payload.get("device") and isinstance(before, int | float):
+        return _limiter(change, save, measured.true_peak_dbtp)
     return None
+
+
+def _limiter(change: LoggedEvent, save: SaveChanges, dry_peak_dbtp: float) -> Verdict | None:
+    payload = change.payload
+    track, device, term = str(payload.get("track")), payload.get("device"), str(payload["parameter"])
+    setting = _limiter_setting(save.after, track, device)
+    if setting is None or not np.isfinite(dry_peak_dbtp):
+        return None
+    fader = _fader(save.after, track)
+    peak_before = _limited_peak(dry_peak_dbtp, {**setting, term: float(payload["before"])}) + fader
+    peak_after = _limited_peak(dry_peak_dbtp, {**setting, term: float(payload["after"])}) + fader
+    if not peak_before > CEILING_DBTP >= peak_after:
+        return None
+    what = term.removeprefix("limiter.").removesuffix("_db").replace("_", " ")
+    reason = (
+        f"You set the {what} of {track}'s {device} to {payload['after']:g} dB: with the fader after it at "
+        f"{fader:+.1f} dB, the track peaked at {peak_before:+.1f} dBTP and now at {peak_after:+.1f} dBTP, under the "
+        f"{CEILING_DBTP:g} dBTP ceiling."
+    )
+    evidence: dict[str, float | str] = {
+        "true_peak_before_dbtp": round(peak_before, 2),
+        "true_peak_after_dbtp": round(peak_after, 2),
+        "dry_true_peak_dbtp": round(dry_peak_dbtp, 2),
+        "fader_db": round(fader, 2),
+    }
+    return Verdict(RULE, reason, 0.75, evidence)
+
+
+def _limiter_setting(session: Session, track: str, device: object) -> dict[str, float] | None:
+    """The limiter `device`'s limiter.* settings on the track, None when it is not an enabled limiter."""
+    try:
+        devices = session.track(track).devices
+    except KeyError:
+        return None
+    for found in devices:
+        if found.name == device and found.kind == "limiter" and found.enabled:
+            return {k: float(v) for k, v in found.params if k in _LIMITER_TERMS and isinstance(v, int | float)}
+    return None
+
+
+def _limited_peak(peak_dbtp: float, setting: dict[str, float]) -> float:
+    """The peak out of a limiter: the input (plus its input gain) held to its ceiling and its
+    threshold, whichever it has (both: the lower), plus its output gain."""
+    level = peak_dbtp + setting.get("limiter.input_gain_db", 0.0)
+    for term in ("limiter.ceiling_db", "limiter.threshold_db"):
+        if term in setting:
+            level = min(level, setting[term])
+    return level + setting.get("limiter.output_gain_db", 0.0)
 
 
 def _clip_gain(change: LoggedEvent, save: SaveChanges) -> Verdict | None:

@@ -20,7 +20,7 @@ from analyzers.audio import ArraySource, AudioError, planar
 from analyzers.notes import semitones_between
 from daemon import files
 from daemon.audio.measure import audio_files, measure
-from daemon.audio.session import SessionAudio, dry_signal
+from daemon.audio.session import SessionAudio, dry_signal, evict
 from daemon.cli import main
 from daemon.demo.simulator import load_stem, simulate_archive
 from daemon.files import KnownDigests, hash_file
@@ -131,12 +131,33 @@ def test_a_tracks_dry_signal_comes_out_of_the_session_archive(tmp_path: Path) ->
             assert abs(semitones_between(truth.lowest_note_hz, measured.lowest.freq_hz)) <= 1.0
     with SessionAudio(save.path, tmp_path / "extracted") as again:
         extracted = again.locate(save.session.track("Bass DI").clips[0].file)
-    written = extracted.stat().st_mtime_ns
+    written = extracted.stat().st_ino  # a write goes through a temp file renamed over it: a new inode
     assert len(list((tmp_path / "extracted").iterdir())) == 2  # by content: extracted once each
     assert again.digests[extracted] == extracted.stem == hash_file(extracted)[0]  # hashed on the way out
     with SessionAudio(save.path, tmp_path / "extracted") as third:
         third.locate(save.session.track("Bass DI").clips[0].file)
-    assert extracted.stat().st_mtime_ns == written  # content already out is not written again
+    assert extracted.stat().st_ino == written  # content already out is not written again
+
+
+def test_audio_streamed_out_is_kept_under_its_cap_least_recently_used_first(tmp_path: Path) -> None:
+    saves = simulate_archive(tmp_path / "archive", songs=1, saves=1, seed=11, seconds=4)
+    save, out = saves[0], tmp_path / "extracted"
+    names = [t.name for t in save.session.all_tracks() if t.clips]
+    located = {}
+    with SessionAudio(save.path, out) as audio:
+        for name in names:
+            located[name] = audio.locate(save.session.track(name).clips[0].file)
+    sizes = {name: path.stat().st_size for name, path in located.items()}
+    for age, name in enumerate(reversed(names)):  # the first track's audio used last
+        os.utime(located[name], (1_000_000 + age, 1_000_000 + age))
+    cap = sum(sizes.values()) - sizes[names[-1]] - 1  # one file too many, and a byte
+    assert evict(out, cap, keep_recent_s=0) == sizes[names[-1]] + sizes[names[-2]]  # the two oldest go
+    assert sorted(p.name for p in out.iterdir()) == sorted(located[n].name for n in names[:-2])
+    with SessionAudio(save.path, out, cap_bytes=cap) as again:  # needed again: streamed out again
+        back = again.locate(save.session.track(names[-1]).clips[0].file)
+    assert back == located[names[-1]] and hash_file(back)[0] == back.stem
+    evict(out, 0)  # a cap of nothing: all goes but what was used a moment ago (a running judging's)
+    assert [p.name for p in out.iterdir()] == [back.name]
 
 
 def test_a_member_already_out_is_not_read_again_from_the_next_saves_archive(tmp_path: Path) -> None:
@@ -207,7 +228,7 @@ def test_session_audio_never_opens_files_outside_the_session_folder(tmp_path: Pa
     audio = SessionAudio(folder / "project.xml", tmp_path / "extracted")  # a folder's session: no archive to close
     assert audio.locate("Bass.wav") == inside.resolve()
     for reference in ("../secret.wav", str(tmp_path / "secret.wav"), "missing.wav"):
-        with pytest.raises(AudioError, match="not a file inside the session's folder"):
+        with pytest.raises(AudioError, match="not found in the project's folder"):
             audio.locate(reference)
     (folder / "link.wav").symlink_to(tmp_path / "secret.wav")
     with pytest.raises(AudioError):

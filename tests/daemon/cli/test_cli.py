@@ -42,9 +42,38 @@ def test_an_unreadable_file_is_one_error_line_with_a_hint_and_exit_1(
     assert "(hint: " in err[0]
 
 
-def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_shows_the_traceback_given_before_or_after_the_command(tmp_path: Path, where: str) -> None:
+    files = [str(tmp_path / "a.dawproject"), str(tmp_path / "b.dawproject")]
+    argv = ["--verbose", "diff", *files] if where == "before" else ["diff", *files, "--verbose"]
     with pytest.raises(Exception, match="cannot be opened"):
-        main(["--verbose", "diff", str(tmp_path / "a.dawproject"), str(tmp_path / "b.dawproject")])
+        main(argv)
+
+
+def test_db_and_user_are_taken_before_or_after_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from daemon.log.store import Store, sqlite_url
+
+    simulate_archive(tmp_path / "a", songs=1, saves=2, seed=0, render_audio=False)
+    simulate_archive(tmp_path / "b", songs=1, saves=1, seed=5, render_audio=False)
+    db = str(tmp_path / "t.db")
+    assert main(["--db", db, "--user", "anna", "ingest", str(tmp_path / "a"), "--jobs", "1"]) == 0
+    assert main(["ingest", str(tmp_path / "b"), "--jobs", "1", "--db", db, "--user", "greg"]) == 0
+    store = Store.open(sqlite_url(db))
+    by_user = {e.user for e in store.events(types=("session-saved",))}
+    assert by_user == {"anna", "greg"}
+    capsys.readouterr()
+    for argv in (
+        ["events", "--db", db, "--user", "greg", "--json"],
+        ["--user", "greg", "--db", db, "events", "--json"],
+    ):
+        assert main(argv) == 0
+        shown = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        assert shown and {e["user"] for e in shown} == {"greg"}  # filtered: only greg's
+    assert main(["events", "--db", db, "--json"]) == 0
+    assert {json.loads(line)["user"] for line in capsys.readouterr().out.splitlines()} == {"anna", "greg"}
+    with pytest.raises(SystemExit) as usage:
+        main(["analyze", str(tmp_path), "--user", "greg"])  # a user does not matter to measuring a file
+    assert usage.value.code == 2
 
 
 def test_when_ingest_returns_every_change_has_one_verdict_and_events_shows_it(
@@ -71,11 +100,13 @@ def test_when_ingest_returns_every_change_has_one_verdict_and_events_shows_it(
 
     assert main(["events", "--db", str(db)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    shown = [lines[i + 1].strip() for i in range(len(lines) - 1) if lines[i + 1].startswith(" " * 8)]
+    under = [lines[i + 1].strip() for i in range(len(lines) - 1) if lines[i + 1].startswith(" " * 8)]
+    audio = [s for s in under if s.startswith("audio: ")]  # under each save: its tracks' audio
+    shown = [s for s in under if not s.startswith("audio: ")]
     assert len(shown) == len(changes)  # one line under each change, and the verdicts not listed again
-    assert (
-        len(lines) == len(shown) + len(changes) + sum(" saved " in line for line in lines) + 2
-    )  # + session-started x2
+    saves = sum(" saved " in line for line in lines)
+    assert audio == ["audio: 5 of 5 track(s)' audio found"] * saves
+    assert len(lines) == len(under) + len(changes) + saves + 2  # + session-started x2
     assert sum(s.startswith("justified (") for s in shown) == justified
     assert sum(s.startswith("unexplained") for s in shown) == len(changes) - justified
     assert any("LUFS" in s or "Hz" in s for s in shown if s.startswith("justified"))  # the reasons quote numbers

@@ -262,11 +262,38 @@ def test_entities_are_refused(tmp_path: Path) -> None:
         read_ableton(_write(tmp_path, xml))
 
 
-def test_a_file_that_is_not_gzip_is_refused(tmp_path: Path) -> None:
+def test_a_set_stored_as_plain_xml_reads_as_its_gzip_form(tmp_path: Path) -> None:
     path = tmp_path / "plain.als"
     path.write_text(SET_XML)
-    with pytest.raises(ParseError, match="not gzip-compressed"):
+    assert read_ableton(path, name="Song") == read_ableton(_write(tmp_path, SET_XML), name="Song")
+    bom = tmp_path / "bom.als"
+    bom.write_bytes(b"\xef\xbb\xbf" + SET_XML.encode())
+    assert read_ableton(bom).tracks == read_ableton(path).tracks
+
+
+def test_plain_xml_sets_keep_the_size_cap_and_refuse_entities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "plain.als"
+    path.write_text(SET_XML)
+    monkeypatch.setattr(ableton, "MAX_INFLATED_BYTES", 100)
+    with pytest.raises(ParseError, match="over the 100 cap"):
         read_ableton(path)
+    monkeypatch.undo()
+    entity = tmp_path / "entity.als"
+    entity.write_text("<?xml version='1.0'?><!DOCTYPE Ableton [<!ENTITY a 'x'>]><Ableton><LiveSet/>&a;</Ableton>")
+    with pytest.raises(ParseError, match="DTD or entity"):
+        read_ableton(entity)
+
+
+@pytest.mark.corpus
+def test_the_corpus_histories_read_the_same_as_plain_xml(corpus: Path, tmp_path: Path) -> None:
+    """A git-based workflow keeps each set as plain XML: every version of the history reads as
+    the gzip-compressed original does."""
+    sets = sorted((corpus / "histories" / "tioxy-alp-als").glob("*.als"))
+    assert sets
+    for original in sets:
+        plain = tmp_path / original.name
+        plain.write_bytes(gzip.decompress(original.read_bytes()))
+        assert read_ableton(plain, name="x") == read_ableton(original, name="x"), original.name
 
 
 def test_truncated_and_corrupt_gzip_are_refused(tmp_path: Path) -> None:
@@ -291,7 +318,7 @@ def test_other_xml_is_refused(tmp_path: Path) -> None:
 def test_raw_deflate_is_not_gzip(tmp_path: Path) -> None:
     path = tmp_path / "deflate.als"
     path.write_bytes(zlib.compress(SET_XML.encode()))
-    with pytest.raises(ParseError, match="not gzip-compressed"):
+    with pytest.raises(ParseError, match="neither gzip-compressed nor XML"):
         read_ableton(path)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import random
@@ -124,11 +123,8 @@ def reference_log(big_archive: Path, tmp_path_factory: pytest.TempPathFactory) -
 def test_kill_9_at_random_moments_then_resume_gives_the_uninterrupted_log(
     big_archive: Path, reference_log: list[dict], tmp_path: Path
 ) -> None:
-    distinct = {(p.name.rsplit(" v", 1)[0], hashlib.sha256(p.read_bytes()).hexdigest()) for p in big_archive.iterdir()}
     assert len(list(big_archive.iterdir())) == 300
-    assert len([e for e in reference_log if e["type"] == "session-saved"]) == len(
-        distinct
-    )  # a re-save of the same bytes is no save
+    assert len([e for e in reference_log if e["type"] == "session-saved"]) == 300  # every save, undos included
     db = tmp_path / "killed.db"
     rng = random.Random(20261125)
     kills = 0

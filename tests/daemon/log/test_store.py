@@ -67,11 +67,13 @@ def test_saves_append_gap_free_positions_and_versions(store: Store) -> None:
     assert fader.user == "greg"
 
 
-def test_the_same_content_again_is_a_no_op(store: Store) -> None:
+def test_the_same_save_again_is_a_no_op_and_the_same_content_saved_later_a_new_version(store: Store) -> None:
     append_save(store, _info("Song", "a"), _session("Song", 0.0))
-    again = append_save(store, _info("Song", "a", 5), _session("Song", 0.0))
+    again = append_save(store, _info("Song", "a"), _session("Song", 0.0))
     assert again.duplicate
     assert store.counts() == {"sessions": 1, "saves": 1, "rejected": 0, "events": 2}
+    later = append_save(store, _info("Song", "a", 5), _session("Song", 0.0))  # saved again, unchanged
+    assert not later.duplicate and (later.version, later.changes) == (2, 0)
 
 
 def test_a_sessions_events_with_its_namesakes_told_apart_by_folder(store: Store) -> None:
@@ -96,7 +98,7 @@ def test_a_rejected_file_is_recorded_without_touching_what_was_stored(store: Sto
     append_save(store, _info("Song", "a"), _session("Song", 0.0))
     rejected = store.append_rejected(_info("Song", "garbage", 1), "not a complete ZIP archive")
     assert not rejected.duplicate and rejected.positions == (3,)
-    assert store.append_rejected(_info("Song", "garbage", 2), "not a complete ZIP archive").duplicate
+    assert store.append_rejected(_info("Song", "garbage", 1), "not a complete ZIP archive").duplicate
     after = append_save(store, _info("Song", "b", 3), _session("Song", -1.0))
     assert after.version == 2  # versions count accepted saves only
     event = [e for e in store.events() if e.type == "save-rejected"][0]

@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from daemon.demo.simulator import simulate_archive
+from daemon.formats.dawproject_writer import write_dawproject
 from daemon.log.events import JUDGED_TYPES, VERDICT_TYPES
 from daemon.log.store import Store, sqlite_url
 from daemon.service.lock import status_path
+from daemon.sessions.model import Channel, Session, Track
 from tests.paths import REPO
 
 
@@ -191,3 +193,62 @@ def test_seconds_after_a_live_save_settles_every_change_has_exactly_one_verdict(
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def _saved_atomically(session: Session, path: Path) -> None:
+    """Write a save as DAWs do it: a temp file beside it, renamed over it."""
+    temp = path.with_name(f".{path.name}.tmp")
+    write_dawproject(session, temp)
+    os.replace(temp, path)
+
+
+def _mix(volume_db: float) -> Session:
+    tracks = (Track("Kick", role="audio", channel=Channel(volume_db=volume_db)), Track("Bass", role="audio"))
+    return Session("Song", tempo_bpm=120.0, tracks=tracks)
+
+
+def test_two_services_on_one_postgresql_log_record_every_save_once_and_an_undo_as_a_save(
+    tmp_path: Path, postgres_server
+) -> None:  # noqa: ANN001
+    """Two `tapeop watch` processes (two machines of a studio) on one PostgreSQL database and one
+    shared folder: the engineer saves A, B, then A again (an undo); the log holds three saves,
+    each once, and the third takes the fader back."""
+    url = postgres_server.new_database()
+    root = tmp_path / "shared"
+    root.mkdir()
+    procs = []
+    try:
+        for n in (1, 2):
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(REPO),
+                "TAPEOP_CONFIG_DIR": str(tmp_path / f"config{n}"),
+                "TAPEOP_LOG_DIR": str(tmp_path / f"logs{n}"),
+                "TAPEOP_DATA_DIR": str(tmp_path / f"data{n}"),
+            }
+            procs.append(start_watch([str(root), "--db", url, "--quiet", "0.3"], env, tmp_path / f"watch{n}.err"))
+        store = Store.open(url)
+        song = root / "Song.dawproject"
+        for n, volume in enumerate((-6.0, -3.0, -6.0), start=1):
+            time.sleep(1.1)  # saves a second or more apart, as an engineer's are
+            _saved_atomically(_mix(volume), song)
+            wait_for(lambda n=n: len(list(store.events(types=("session-saved",)))) >= n)
+        time.sleep(2.0)  # both services have had time to see every save
+        saved = list(store.events(types=("session-saved",)))
+        assert [e.version for e in saved] == [1, 2, 3]
+        moves = [
+            (e.version, round(e.payload["before"], 6), round(e.payload["after"], 6))
+            for e in store.events(types=("parameter-changed",))
+            if e.payload["parameter"] == "volume_db"
+        ]
+        assert moves == [(2, -6.0, -3.0), (3, -3.0, -6.0)]
+        store.close()
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                assert proc.wait(10) == 0
+            finally:
+                if proc.poll() is None:
+                    proc.kill()

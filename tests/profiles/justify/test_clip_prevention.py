@@ -19,6 +19,9 @@ from tests.profiles.justify.builders import OFF, T0, clip_gain_move, compressed_
         ("volume_db", -4.0, -6.0, -6.0, False),  # it was under the ceiling already
         ("limiter.ceiling_db", -0.1, -1.0, 0.0, True),  # the track peaks at -0.5 dBTP
         ("limiter.ceiling_db", -0.1, -1.0, -6.0, False),  # it peaks at -6.5 dBTP: nothing to hold
+        ("limiter.ceiling_db", -0.1, -1.0, 3.0, False),  # the fader after it takes it to +2 dBTP
+        ("limiter.threshold_db", 0.0, -4.5, 3.0, True),  # DAWproject's Limiter: -4.5 + 3 = -1.5 dBTP
+        ("limiter.threshold_db", 0.0, -2.0, 3.0, False),  # -2 + 3 = +1 dBTP: still over
     ],
 )
 def test_clip_prevention_and_its_near_misses(
