@@ -93,13 +93,7 @@ def _limiter(change: LoggedEvent, save: SaveChanges, dry_peak_dbtp: float) -> Ve
         f"{fader:+.1f} dB, the track peaked at {peak_before:+.1f} dBTP and now at {peak_after:+.1f} dBTP, under the "
         f"{CEILING_DBTP:g} dBTP ceiling."
     )
-    evidence: dict[str, float | str] = {
-        "true_peak_before_dbtp": round(peak_before, 2),
-        "true_peak_after_dbtp": round(peak_after, 2),
-        "dry_true_peak_dbtp": round(dry_peak_dbtp, 2),
-        "fader_db": round(fader, 2),
-    }
-    return Verdict(RULE, reason, 0.75, evidence)
+    return Verdict(RULE, reason, 0.75, _peaks(peak_before, peak_after, dry_peak_dbtp, fader_db=round(fader, 2)))
 
 
 def _limiter_setting(session: Session, track: str, device: object) -> dict[str, float] | None:
@@ -172,12 +166,17 @@ def _compressor(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
         f"peaks down: at the fader it peaked at {peak_before:+.1f} dBTP and now at {peak_after:+.1f} dBTP, under the "
         f"{CEILING_DBTP:g} dBTP ceiling."
     )
-    evidence: dict[str, float | str] = {
-        "true_peak_before_dbtp": round(peak_before, 2),
-        "true_peak_after_dbtp": round(peak_after, 2),
-        "dry_true_peak_dbtp": round(measured.true_peak_dbtp, 2),
+    return Verdict(RULE, reason, 0.75, _peaks(peak_before, peak_after, measured.true_peak_dbtp))
+
+
+def _peaks(before_dbtp: float, after_dbtp: float, dry_dbtp: float, **more: float) -> dict[str, float | str]:
+    """The evidence of a peak brought under the ceiling: at the fader before and after, and dry."""
+    return {
+        "true_peak_before_dbtp": round(before_dbtp, 2),
+        "true_peak_after_dbtp": round(after_dbtp, 2),
+        "dry_true_peak_dbtp": round(dry_dbtp, 2),
+        **more,
     }
-    return Verdict(RULE, reason, 0.75, evidence)
 
 
 def _compressed_peak(save: SaveChanges, track: str, setting: dict[str, float] | None, fader: float) -> float | None:
