@@ -94,6 +94,8 @@ class SessionAudio:
         if self._folders is None:
             self._folders = locate.on_disk(self.session_file, project)
         for candidate in locate.candidates(reference, self._folders):
+            if not os.path.isfile(project / candidate):  # one stat; path_inside decides what may be opened
+                continue
             found = path_inside(project, candidate)
             if found is not None:
                 return found

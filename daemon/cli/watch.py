@@ -137,8 +137,14 @@ def _judging(
     memory = AudioMemory()
 
     def judge() -> None:
+        log.info("judging the changes of the latest saves")
         try:
-            justify(processors, memory=memory, stop=stopping)
+            appended = justify(processors, memory=memory, stop=stopping)
+            log.info(
+                "judged: %d verdict(s)%s",
+                appended,
+                " (stopped: the rest at the next start)" if stopping.is_set() else "",
+            )
         except AppError as exc:
             log.error("judging: %s", error_line(exc))
             status.judging_failed(error_line(exc))

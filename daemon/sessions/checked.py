@@ -12,9 +12,12 @@ point, marker or clip that cannot be placed is left out, a tempo or time signatu
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from daemon.sessions.model import AutomationLane, Channel, Clip, Device, Send, Session, Track
 
@@ -74,7 +77,14 @@ class _Checker:
         return False
 
     def points(self, where: str, points: tuple[tuple[float, float], ...], low: float, high: float) -> tuple:
-        kept = tuple(p for p in points if _ok(p[0], -MAX_TIME, MAX_TIME) and _ok(p[1], low, high))
+        if not points:
+            return points
+        flat = itertools.chain.from_iterable(points)  # a lane of thousands of points, checked at once
+        values = np.fromiter(flat, dtype=np.float64, count=2 * len(points)).reshape(len(points), 2)
+        fine = (np.abs(values[:, 0]) <= MAX_TIME) & (values[:, 1] >= low) & (values[:, 1] <= high)  # NaN fails all
+        if fine.all():
+            return points
+        kept = tuple(p for p, ok in zip(points, fine.tolist(), strict=True) if ok)
         if len(kept) != len(points):
             left = len(points) - len(kept)
             self.problems.append(f"{where}: {left} point(s) with a time or value out of range; read as missing")

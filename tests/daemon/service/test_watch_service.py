@@ -252,3 +252,48 @@ def test_two_services_on_one_postgresql_log_record_every_save_once_and_an_undo_a
             finally:
                 if proc.poll() is None:
                     proc.kill()
+
+
+@pytest.mark.slow
+def test_sigterm_while_judging_stops_within_10_s_and_the_next_start_judges_the_rest_once(tmp_path: Path) -> None:
+    """The first judging of a new archive measures every track's audio, which takes a while: a
+    SIGTERM in the middle of it ends the service within 10 s (no further track is measured), the
+    saves judged so far keep their verdicts, and the next start judges the rest, each change once."""
+    root = tmp_path / "sessions"
+    simulate_archive(root / "a", songs=3, saves=2, seed=5, seconds=150)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TAPEOP_CONFIG_DIR": str(tmp_path / "config"),
+        "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
+        "TAPEOP_DATA_DIR": str(tmp_path / "data"),
+    }
+    db = tmp_path / "t.db"
+    args = [str(root), "--db", str(db), "--quiet", "0.3"]
+    log = tmp_path / "watch.err"
+    proc = start_watch(args, env, log)
+    try:
+        wait_for(lambda: b"judging the changes" in log.read_bytes(), timeout=120)
+        time.sleep(1.0)  # in the middle of measuring the first tracks
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    store = Store.open(sqlite_url(db))
+    changes = sorted(e.position for e in store.events(types=tuple(JUDGED_TYPES)))
+    first = [e.payload["refers_to"] for e in store.events(types=VERDICT_TYPES)]
+    assert len(first) < len(changes), "judging ended before the signal: make the archive's audio longer"
+    again = start_watch(args, env, tmp_path / "watch2.err")
+    try:
+        wait_for(lambda: len(list(store.events(types=VERDICT_TYPES))) >= len(changes), timeout=300)
+        time.sleep(1.0)
+        verdicts = sorted(e.payload["refers_to"] for e in store.events(types=VERDICT_TYPES))
+        assert verdicts == changes  # the rest judged, each change exactly once
+    finally:
+        again.send_signal(signal.SIGTERM)
+        assert again.wait(10) == 0
+    store.close()
