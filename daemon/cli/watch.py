@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
                 status.rejected(path, outcome.reason or "", len(outcome.positions))
 
         def ready() -> None:
+            scheduler.catch_up()  # judging a stop left unfinished goes on now, not at the next save
             status.state("watching")
             notifier.ready(f"watching {len(roots)} folder(s); log: {log_file}")
 

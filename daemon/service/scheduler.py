@@ -191,6 +191,15 @@ class Scheduler:
                 self._downtime_done = False
                 self._plan_downtime_check()
 
+    def catch_up(self) -> None:
+        """Plan one after-save run now, without a save and without counting as activity: what a
+        stop left unjudged, or what came in while the service was off, is done at the start."""
+        now = self._clock()
+        with self._lock:
+            if self._burst_start is None:
+                self._burst_start = now
+            self._plan_after_save(now)
+
     def __enter__(self) -> Scheduler:
         self.start()
         return self

@@ -109,6 +109,17 @@ def test_after_save_jobs_run_once_after_a_burst(scheduler: Scheduler) -> None:
     assert justify.wait_for(2)
 
 
+def test_catching_up_runs_the_after_save_jobs_once_without_a_save_or_activity(scheduler: Scheduler) -> None:
+    justify = Counter()
+    scheduler.after_save("justify", justify)
+    scheduler.start()
+    before = scheduler.tracker.last_activity
+    scheduler.catch_up()  # the service's start: what a stop left is judged now
+    assert justify.wait_for(1)
+    assert not justify.wait_for(2, timeout=0.4)
+    assert scheduler.tracker.last_activity == before
+
+
 def test_a_steady_stream_of_saves_cannot_hold_the_jobs_back_for_ever() -> None:
     job = Counter()
     scheduler = Scheduler(idle_after=60, settle_s=0.3, max_delay_s=0.6)
