@@ -15,11 +15,11 @@ import sys
 from collections.abc import Sequence
 
 from daemon import __version__
-from daemon.cli import analyze, demo, diff, events, ingest, login, service, watch
+from daemon.cli import analyze, demo, diff, events, ingest, login, service, watch, whoami
 from daemon.cli.common import global_options, parents, verbose_option
 from daemon.errors import AppError, error_line
 
-COMMANDS = (demo, ingest, watch, service, analyze, events, login, diff)  # in the order --help lists them
+COMMANDS = (demo, ingest, watch, service, analyze, events, login, whoami, diff)  # in the order --help lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
