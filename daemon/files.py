@@ -1,16 +1,26 @@
 """Content hashes of files, read in chunks (a .dawproject with its audio, or a stem, can be large),
-and the hashes a process already knows, so that what did not change is not read again."""
+and the hashes a process already knows, so that what did not change is not read again; and how a
+file inside an archive is named (`archive.zip!member`, as discovery names it)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
 
 CHUNK = 1 << 20
+_MEMBER = re.compile(r"(?<=\.zip)!", re.IGNORECASE)
+
+
+def archive_parts(source: str) -> list[str]:
+    """A file as discovery names it, split at each archive it is in: `a.zip!Song/Song.als` is
+    [`a.zip`, `Song/Song.als`], a member of a nested archive has three parts, a file on disk one
+    (a "!" in a real name, not after `.zip`, is part of the name)."""
+    return _MEMBER.split(source)
 
 
 def hash_file(path: str | os.PathLike[str]) -> tuple[str, int]:

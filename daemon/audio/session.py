@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
@@ -17,7 +16,7 @@ from analyzers.dry import ClipPlacement, DrySignal
 from daemon.audio import locate
 from daemon.audio.locate import project_folder
 from daemon.errors import ParseError
-from daemon.files import KnownDigests
+from daemon.files import KnownDigests, archive_parts
 from daemon.formats.guard import LIMITS, SafeArchive, path_inside
 from daemon.formats.suffixes import is_backup_folder
 from daemon.sessions.model import Session, Track
@@ -115,28 +114,22 @@ class SessionAudio:
         if is_backup_folder(inner.name):
             inner = inner.parent
         if self._folders is None:
-            prefix = "" if str(inner) == "." else f"{inner}/"
-
-            def subfolders(path: str) -> list[str]:
-                start = f"{prefix}{path}/"
-                return sorted(
-                    {
-                        n[len(start) :].split("/", 1)[0]
-                        for n in archive.names
-                        if n.startswith(start) and "/" in n[len(start) :]
-                    }
-                )
-
             self._folders = locate.media_folders(
-                self.member,
-                lambda: archive.read(self.member or "", locate.REAPER_HEAD_BYTES * 64)[: locate.REAPER_HEAD_BYTES],
-                subfolders,
+                self.member, lambda: self._head(archive), lambda path: _subfolders(archive, inner / path)
             )
         for candidate in locate.candidates(reference, self._folders):
             name = str(PurePosixPath(inner, candidate)) if str(inner) != "." else candidate
             if ".." not in PurePosixPath(name).parts and archive.has(name):
                 return name
         raise AudioError(reference, f"not found in {self.session_file} beside {self.member}")
+
+    def _head(self, archive: SafeArchive) -> bytes:
+        """The first bytes of the session inside the archive (where REAPER writes RECORD_PATH)."""
+        chunks = archive.chunks(self.member or "")
+        try:
+            return next(chunks, b"")[: locate.REAPER_HEAD_BYTES]
+        finally:
+            chunks.close()
 
     def _extract(self, archive: SafeArchive, name: str) -> Path:
         """Stream a member out under its content's sha256. Content already out (the same take in
@@ -177,12 +170,20 @@ class SessionAudio:
         return target
 
 
+def _subfolders(archive: SafeArchive, folder: PurePosixPath) -> list[str]:
+    """The names of the folders in a folder of an archive (its members' paths)."""
+    start = "" if str(folder) == "." else f"{folder}/"
+    return sorted(
+        {n[len(start) :].split("/", 1)[0] for n in archive.names if n.startswith(start) and "/" in n[len(start) :]}
+    )
+
+
 def audio_source(file: str) -> tuple[Path, str | None] | None:
     """Where a save's audio is read from, by the file the log recorded: (the session file, None)
     for a file on disk; (the .zip, the session's name in it) for a save read from inside a .zip on
     disk; None for one nested deeper (an archive in an archive), whose audio is not looked for.
     A "!" in a real path is a character of its name, not an archive's member."""
-    parts = _MEMBER.split(file)
+    parts = archive_parts(file)
     if len(parts) == 1:
         return Path(file), None
     if len(parts) == 2:
@@ -190,23 +191,16 @@ def audio_source(file: str) -> tuple[Path, str | None] | None:
     return None
 
 
-def missing_audio(session: Session, file: str) -> tuple[int, list[dict[str, str]]]:
-    """How many tracks play audio clips, and the clips whose file is not where the DAW keeps it
-    (`{"track", "file"}`), for the save read from `file` (as the log records it)."""
+def missing_audio(session: Session, file: str) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """How many tracks play audio clips, and the (track, file) of each clip whose file is not
+    where the DAW keeps it, for the save read from `file` (as the log records it)."""
     tracks = [t for t in session.all_tracks() if any(c.enabled for c in t.clips)]
+    clips = [(t.name, c.file) for t in tracks for c in t.clips if c.enabled]
     source = audio_source(file)
-    if not tracks or source is None:
-        return len(tracks), [{"track": t.name, "file": c.file} for t in tracks for c in t.clips if c.enabled]
-    missing = []
+    if not clips or source is None:
+        return len(tracks), tuple(clips)
     with SessionAudio(source[0], Path(), member=source[1]) as audio:
-        for track in tracks:
-            missing += [
-                {"track": track.name, "file": c.file} for c in track.clips if c.enabled and not audio.exists(c.file)
-            ]
-    return len(tracks), missing
-
-
-_MEMBER = re.compile(r"(?<=\.zip)!", re.IGNORECASE)  # discovery's archive.zip!member
+        return len(tracks), tuple((track, reference) for track, reference in clips if not audio.exists(reference))
 
 
 def evict(folder: Path, cap_bytes: int, keep_recent_s: float = KEEP_RECENT_S) -> int:

@@ -24,7 +24,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -257,7 +257,7 @@ class SafeArchive:
         """A member's bytes (at most `cap`, by default the small-member cap)."""
         return b"".join(self.chunks(name, cap))
 
-    def chunks(self, name: str, cap: int | None = None) -> Iterator[bytes]:
+    def chunks(self, name: str, cap: int | None = None) -> Generator[bytes, None, None]:
         """A member inflated in 1 MB chunks, checked before (declared size, ratio) and while
         (actual size) it inflates."""
         info = self.names[name]

@@ -73,10 +73,9 @@ def parse_candidate(candidate: Candidate, sha256: str, size: int, data: bytes | 
 def _audio(session: Session, source: str) -> tuple[int, tuple[tuple[str, str], ...]]:
     """How many tracks play audio, and which clips' files are not where the DAW keeps them."""
     try:
-        tracks, missing = missing_audio(session, source)
+        return missing_audio(session, source)
     except (AudioError, ParseError, OSError):  # the session's archive went away since it was read
         return 0, ()
-    return tracks, tuple((m["track"], m["file"]) for m in missing)
 
 
 def candidate_for(path: Path, session_name: str) -> Candidate | None:

@@ -4,14 +4,12 @@ and an event read back (`LoggedEvent`, with its JSON form of CONTRACT.md)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from daemon.files import archive_parts
 from daemon.log.events import CHANGE_FIELDS, CHANGE_TYPES
-
-_MEMBER = re.compile(r"(?<=\.zip)!", re.IGNORECASE)  # archive.zip!member, as discovery names members
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class SaveInfo:
 def save_identity(file: str, saved_at: datetime) -> str:
     """`name@time`: the file's name (a member's inside its archive; folders do not count, so an
     archive moved elsewhere keeps its saves' identities) and its save time in UTC, to the second."""
-    name = _MEMBER.split(file.replace("\\", "/").rsplit("/", 1)[-1])[-1]
+    name = archive_parts(file.replace("\\", "/").rsplit("/", 1)[-1])[-1]
     return f"{name}@{utc(saved_at):%Y-%m-%dT%H:%M:%SZ}"
 
 

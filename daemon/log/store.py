@@ -390,16 +390,15 @@ class Store:
             return {row[0] for row in conn.execute(select(SAVES.c.sha256).distinct())}
 
     def recorded(self, info: SaveInfo) -> bool:
-        """Whether appending this save would be a duplicate (see `_recorded`), read without a lock."""
-        accepted_or_same_reader = (SAVES.c.outcome == "accepted") | (SAVES.c.reader == info.reader)
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(SAVES.c.id)
-                .join(SESSIONS, SESSIONS.c.id == SAVES.c.session_id)
-                .where(SESSIONS.c.name == info.session, SAVES.c.sha256 == info.sha256)
-                .where(SAVES.c.identity == info.identity, accepted_or_same_reader)
-            ).first()
-            return row is not None
+        """Whether appending this save would be a duplicate (the rule of `_recorded`, the one the
+        appends apply under the write lock), read without a lock."""
+        connection = self.engine.raw_connection()
+        try:
+            db = _Driver(connection.cursor(), self.is_sqlite)
+            session_id = db.value("SELECT id FROM sessions WHERE name = ?", (info.session,))
+            return session_id is not None and self._recorded(db, int(session_id), info)
+        finally:
+            connection.close()
 
     def events(
         self,

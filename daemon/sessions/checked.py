@@ -85,9 +85,8 @@ class _Checker:
         if fine.all():
             return points
         kept = tuple(p for p, ok in zip(points, fine.tolist(), strict=True) if ok)
-        if len(kept) != len(points):
-            left = len(points) - len(kept)
-            self.problems.append(f"{where}: {left} point(s) with a time or value out of range; read as missing")
+        left = len(points) - len(kept)
+        self.problems.append(f"{where}: {left} point(s) with a time or value out of range; read as missing")
         return kept
 
     def track(self, track: Track) -> Track:
@@ -107,14 +106,18 @@ class _Checker:
             track, channel=channel, sends=sends, devices=devices, automation=lanes, clips=clips, children=children
         )
 
+    def level(self, where: str, value: float | None, fixed: dict[str, Any], name: str, what: str) -> None:
+        """A gain in dB (a fader's, a send's): -inf is silence, None in the model; NaN, +inf or a
+        level past MAX_GAIN_DB is a problem, read as the default 0 dB."""
+        if value == -math.inf:
+            fixed[name] = None
+        elif not _ok(value, -math.inf, MAX_GAIN_DB):
+            self.bad(where, value, f"is not {what}")
+            fixed[name] = 0.0
+
     def channel(self, where: str, channel: Channel) -> Channel:
         fixed: dict[str, Any] = {}
-        volume = channel.volume_db
-        if volume is not None and not (math.isfinite(volume) and volume <= MAX_GAIN_DB) and volume != -math.inf:
-            self.bad(f"{where} volume_db", volume, "is not a fader level")
-            fixed["volume_db"] = 0.0
-        elif volume == -math.inf:
-            fixed["volume_db"] = None  # silence is None in the model
+        self.level(f"{where} volume_db", channel.volume_db, fixed, "volume_db", "a fader level")
         if not _ok(channel.pan, -1.0, 1.0):
             self.bad(f"{where} pan", channel.pan, "is not a pan position")
             fixed["pan"] = 0.0
@@ -122,9 +125,7 @@ class _Checker:
 
     def send(self, where: str, send: Send) -> Send:
         fixed: dict[str, Any] = {}
-        if not _ok(send.level_db, -math.inf, MAX_GAIN_DB) or (send.level_db is not None and math.isnan(send.level_db)):
-            self.bad(f"{where} send.{send.target}.level_db", send.level_db, "is not a send level")
-            fixed["level_db"] = 0.0
+        self.level(f"{where} send.{send.target}.level_db", send.level_db, fixed, "level_db", "a send level")
         if not _ok(send.pan, -1.0, 1.0):
             self.bad(f"{where} send.{send.target}.pan", send.pan, "is not a pan position")
             fixed["pan"] = None
@@ -142,7 +143,7 @@ class _Checker:
     def lane(self, where: str, lane: AutomationLane) -> AutomationLane:
         target = f"{where}{f', device {lane.device!r}' if lane.device else ''} automation of {lane.target}"
         points = self.points(target, lane.points, -MAX_PARAM, MAX_PARAM)
-        return lane if points is lane.points or len(points) == len(lane.points) else replace(lane, points=points)
+        return lane if points is lane.points else replace(lane, points=points)
 
     def clip(self, where: str, clip: Clip) -> Clip | None:
         at = f"{where} clip {clip.name or clip.file!r}"

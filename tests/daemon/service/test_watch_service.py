@@ -31,6 +31,18 @@ def wait_for(predicate, timeout: float = 30.0) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
+def machine(tmp_path: Path, name: str = "") -> dict[str, str]:
+    """The environment of a `tapeop` process with config, log and data folders of its own (`name`
+    tells two machines apart)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TAPEOP_CONFIG_DIR": str(tmp_path / f"config{name}"),
+        "TAPEOP_LOG_DIR": str(tmp_path / f"logs{name}"),
+        "TAPEOP_DATA_DIR": str(tmp_path / f"data{name}"),
+    }
+
+
 def start_watch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`tapeop watch ARGS` in a subprocess, its stderr to `log`, once it says it is watching."""
     with log.open("wb") as err:
@@ -51,13 +63,7 @@ def test_watch_takes_its_roots_and_engineers_from_the_config_file(tmp_path: Path
         f'[watch]\nquiet_seconds = 0.3\n\n[[watch.roots]]\npath = "{studio}"\nengineer = "greg"\n\n'
         f'[[watch.roots]]\npath = "{home}"\n'
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "TAPEOP_CONFIG_DIR": str(tmp_path / "config"),
-        "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
-        "TAPEOP_DATA_DIR": str(tmp_path / "data"),
-    }
+    env = machine(tmp_path)
     db = tmp_path / "t.db"
     proc = start_watch(["--db", str(db), "--user", "anna"], env, tmp_path / "watch.err")
     try:
@@ -219,13 +225,7 @@ def test_two_services_on_one_postgresql_log_record_every_save_once_and_an_undo_a
     procs = []
     try:
         for n in (1, 2):
-            env = {
-                **os.environ,
-                "PYTHONPATH": str(REPO),
-                "TAPEOP_CONFIG_DIR": str(tmp_path / f"config{n}"),
-                "TAPEOP_LOG_DIR": str(tmp_path / f"logs{n}"),
-                "TAPEOP_DATA_DIR": str(tmp_path / f"data{n}"),
-            }
+            env = machine(tmp_path, str(n))
             procs.append(start_watch([str(root), "--db", url, "--quiet", "0.3"], env, tmp_path / f"watch{n}.err"))
         store = Store.open(url)
         song = root / "Song.dawproject"
@@ -261,13 +261,7 @@ def test_sigterm_while_judging_stops_within_10_s_and_the_next_start_judges_the_r
     saves judged so far keep their verdicts, and the next start judges the rest, each change once."""
     root = tmp_path / "sessions"
     simulate_archive(root / "a", songs=3, saves=2, seed=5, seconds=150)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "TAPEOP_CONFIG_DIR": str(tmp_path / "config"),
-        "TAPEOP_LOG_DIR": str(tmp_path / "logs"),
-        "TAPEOP_DATA_DIR": str(tmp_path / "data"),
-    }
+    env = machine(tmp_path)
     db = tmp_path / "t.db"
     args = [str(root), "--db", str(db), "--quiet", "0.3"]
     log = tmp_path / "watch.err"
