@@ -16,7 +16,7 @@ from daemon.sessions.model import Session
 
 # The readers' version, recorded with every save: bump it when a reader accepts or reads files
 # differently, and the files an older version rejected are read again.
-READER_VERSION = "1"
+READER_VERSION = "2"
 Reader = Callable[..., Session]
 READERS: dict[str, Reader] = {
     "dawproject": read_dawproject,

@@ -93,6 +93,7 @@ class Channel:
     solo: bool = False
     output: str | None = None  # name of the track this one feeds; None: the default (master)
     audio_channels: int | None = None
+    main_send: bool = True  # feeds its parent (the master, or its folder); REAPER's MAINSEND
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class Device:
     enabled: bool = True
     params: tuple[tuple[str, ParamValue], ...] = ()
     state_sha256: str | None = None  # hash of the opaque plug-in state, when the file holds one
+    uid: str | None = None  # the id the format gives this instance (REAPER FXID, Ardour processor id)
 
     def param(self, term: str) -> ParamValue:
         for key, value in self.params:
@@ -151,8 +153,9 @@ class AutomationLane:
 
 @dataclass(frozen=True, slots=True)
 class Clip:
-    """An audio clip on the timeline. `file` is the reference as the session wrote it: data,
-    never opened outside the session's own folder."""
+    """A clip on the timeline. `file` is the audio reference as the session wrote it: data, never
+    opened outside the session's own folder. A note (MIDI) clip has no file ("") and its notes:
+    (time, duration, key, velocity 0..1) in the session's time unit, from the clip's start."""
 
     file: str
     position: float
@@ -163,6 +166,7 @@ class Clip:
     fade_out: float = 0.0
     play_start: float = 0.0
     enabled: bool = True
+    notes: tuple[tuple[float, float, int, float], ...] = ()
 
     @property
     def sort_key(self) -> tuple[float, str, float, str]:
@@ -188,6 +192,7 @@ class Track:
     automation: tuple[AutomationLane, ...] = ()
     clips: tuple[Clip, ...] = ()
     children: tuple[Track, ...] = ()
+    uid: str | None = None  # the id the format keeps for this track across saves (REAPER TRACKID, ...)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ def channel_to_dict(c: Channel) -> dict[str, Any]:
         "solo": c.solo,
         "output": c.output,
         "audio_channels": c.audio_channels,
+        "main_send": c.main_send,
     }
 
 
@@ -34,6 +35,7 @@ def device_to_dict(d: Device) -> dict[str, Any]:
         "enabled": d.enabled,
         "params": [[k, v] for k, v in d.params],
         "state_sha256": d.state_sha256,
+        "uid": d.uid,
     }
 
 
@@ -57,6 +59,7 @@ def clip_to_dict(c: Clip) -> dict[str, Any]:
         "fade_out": c.fade_out,
         "play_start": c.play_start,
         "enabled": c.enabled,
+        "notes": [list(n) for n in c.notes],
     }
 
 
@@ -70,6 +73,7 @@ def track_to_dict(t: Track, children: bool = True) -> dict[str, Any]:
         "devices": [device_to_dict(d) for d in t.devices],
         "automation": [lane_to_dict(a) for a in t.automation],
         "clips": [clip_to_dict(c) for c in t.clips],
+        "uid": t.uid,
     }
     if children:
         out["children"] = [track_to_dict(c) for c in t.children]
@@ -108,7 +112,8 @@ def lane_from_dict(d: dict[str, Any]) -> AutomationLane:
 
 
 def clip_from_dict(d: dict[str, Any]) -> Clip:
-    return Clip(**d)
+    notes = tuple((float(t), float(length), int(key), float(velocity)) for t, length, key, velocity in d.get("notes", []))
+    return Clip(**{**d, "notes": notes})
 
 
 def track_from_dict(d: dict[str, Any]) -> Track:
@@ -122,6 +127,7 @@ def track_from_dict(d: dict[str, Any]) -> Track:
         automation=tuple(lane_from_dict(a) for a in d["automation"]),
         clips=tuple(clip_from_dict(c) for c in d["clips"]),
         children=tuple(track_from_dict(c) for c in d.get("children", [])),
+        uid=d.get("uid"),
     )
 
 
