@@ -194,8 +194,8 @@ def audio_source(file: str) -> tuple[Path, str | None] | None:
 def missing_audio(session: Session, file: str) -> tuple[int, tuple[tuple[str, str], ...]]:
     """How many tracks play audio clips, and the (track, file) of each clip whose file is not
     where the DAW keeps it, for the save read from `file` (as the log records it)."""
-    tracks = [t for t in session.all_tracks() if any(c.enabled for c in t.clips)]
-    clips = [(t.name, c.file) for t in tracks for c in t.clips if c.enabled]
+    tracks = [t for t in session.all_tracks() if any(c.enabled and c.file for c in t.clips)]
+    clips = [(t.name, c.file) for t in tracks for c in t.clips if c.enabled and c.file]
     source = audio_source(file)
     if not clips or source is None:
         return len(tracks), tuple(clips)
@@ -255,6 +255,6 @@ def dry_signal(session: Session, track: Track, audio: SessionAudio) -> DrySignal
             fade_out_s=clip.fade_out * scale,
         )
         for clip in track.clips
-        if clip.enabled
+        if clip.enabled and clip.file  # a note clip has no audio of its own
     ]
     return DrySignal(clips) if clips else None

@@ -429,6 +429,7 @@ class _Reader:
             automation=canonical_lanes(b.lanes),
             clips=canonical_clips(b.clips),
             children=tuple(self._freeze(i) for i in b.children),
+            uid=b.el.get("Id"),
         )
 
 

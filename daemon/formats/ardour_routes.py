@@ -17,7 +17,7 @@ master comes last.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
@@ -140,7 +140,7 @@ def freeze(b: RouteBuild, fed: set[str], clips: list[Clip], by_name: dict[str, R
     others = [t for t in b.outputs if t in by_name and not by_name[t].master]
     channel = b.channel
     if len(others) == 1:
-        channel = Channel(channel.volume_db, channel.pan, channel.mute, channel.solo, output=others[0])
+        channel = replace(channel, output=others[0])
     return Track(
         name=b.name,
         role=role,
@@ -150,4 +150,5 @@ def freeze(b: RouteBuild, fed: set[str], clips: list[Clip], by_name: dict[str, R
         devices=tuple(b.devices),
         automation=canonical_lanes(b.lanes),
         clips=canonical_clips(clips),
+        uid=None if b.ident.startswith("#") else b.ident,
     )

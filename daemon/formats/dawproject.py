@@ -15,7 +15,7 @@ target ids) is the ReadContext of dawproject_context, which the reader extends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -321,18 +321,25 @@ class _Reader(ReadContext):
         build.lanes[lane.key] = lane
 
     def _clip(self, el: etree._Element) -> Clip | None:
+        """An audio clip (its first <Audio> file) or a note clip (its <Notes>, however nested)."""
         audio = next(el.iter("Audio"), None)
+        notes: tuple[tuple[float, float, int, float], ...] = ()
         if audio is None:
-            return None
-        file_el = audio.find("File")
-        reference = file_el.get("path") if file_el is not None else None
-        if not reference:
-            return None
-        where = f"clip {reference!r}"
+            if next(el.iter("Notes"), None) is None:
+                return None
+            reference = ""
+            where = f"note clip {el.get('name') or ''!r} at {el.get('time')}"
+            notes = tuple(sorted(self._notes(el, 0.0, where)))
+        else:
+            file_el = audio.find("File")
+            reference = (file_el.get("path") if file_el is not None else None) or ""
+            if not reference:
+                return None
+            where = f"clip {reference!r}"
         position = self.number(el, where, "time") or 0.0
         duration = self.number(el, where, "duration")
         if duration is None:
-            duration = self.number(audio, where, "duration") or 0.0
+            duration = (self.number(audio, where, "duration") if audio is not None else None) or 0.0
         return Clip(
             file=reference,
             position=position,
@@ -343,7 +350,27 @@ class _Reader(ReadContext):
             fade_out=self.number(el, where, "fadeOutTime") or 0.0,
             play_start=self.number(el, where, "playStart") or 0.0,
             enabled=(el.get("enable") or "true").lower() != "false",
+            notes=notes,
         )
+
+    def _notes(self, el: etree._Element, offset: float, where: str) -> Iterator[tuple[float, float, int, float]]:
+        """The notes under a clip's content, times from the outer clip's start: a nested <Clip>
+        inside the content shifts what it holds by its own time."""
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag == "Note":
+                time = self.number(child, where, "time")
+                length = self.number(child, where, "duration")
+                key = self.number(child, where, "key")
+                if time is None or length is None or key is None:
+                    continue
+                velocity = self.number(child, where, "vel")
+                yield (offset + time, length, int(key), 0.8 if velocity is None else velocity)
+            elif child.tag == "Clip":
+                yield from self._notes(child, offset + (self.number(child, where, "time") or 0.0), where)
+            else:
+                yield from self._notes(child, offset, where)
 
     def _clip_gain(self, el: etree._Element) -> float:
         """A clip's gain, written as a constant `gain` expression lane inside the clip."""

@@ -387,6 +387,13 @@ class _Writer:
             "name": clip.name,
         }
         el = etree.SubElement(parent, "Clip", attrs)
+        if not clip.file:
+            notes = etree.SubElement(el, "Notes", id=self.new_id())
+            for time, length, key, velocity in clip.notes:
+                etree.SubElement(
+                    notes, "Note", time=_num(time), duration=_num(length), key=str(key), channel="0", vel=_num(velocity)
+                )
+            return
         holder = el
         if clip.gain_db != 0.0:
             holder = etree.SubElement(el, "Lanes", id=self.new_id())

@@ -12,10 +12,12 @@ Mapping (field layouts as REAPER 5-7 write them; the corpus under ../shared/corp
 - `MARKER idx time name flags ...` -> markers (a region, flags bit 1, is one marker at its start).
 - The master (MASTER_VOLUME, MASTERMUTESOLO, MASTER_FX, <MASTERFXLIST>, master envelopes) ->
   a track "Master" of role master, first.
-- `<TRACK`: NAME (an unnamed track is "Track N", as REAPER lists it), `VOLPAN vol pan ...` (linear
+- `<TRACK`: TRACKID (the GUID REAPER keeps for the track across saves, also the block's argument)
+  -> uid, NAME (an unnamed track is "Track N", as REAPER lists it), `VOLPAN vol pan ...` (linear
   gain -> volume_db, pan -1..+1), `MUTESOLO mute solo ...`, NCHAN, `ISBUS mode delta` (delta > 0
   opens a folder: later tracks nest in it as children; delta < 0 closes that many) -> role group.
-  A folder's children feed it (Channel.output) while MAINSEND is on. The pan law (VOLPAN's 4th
+  `MAINSEND on offset` -> Channel.main_send (the master/parent send; REAPER keeps no level of its
+  own for it: the fader is its level). A folder's children feed it (Channel.output) while MAINSEND is on. The pan law (VOLPAN's 4th
   field) has no place in the model and is not kept.
 - `AUXRECV src mode vol pan mute ...` on the receiving track -> a Send on track `src` (0-based
   track index) to this track: level_db, pre_fader for mode 1 (pre-FX) and 3 (pre-fader), enabled
@@ -62,6 +64,8 @@ from daemon.sessions.model import (
     canonical_markers,
     canonical_sends,
 )
+
+MASTER_UID = "master"  # the master has no TRACKID: there is one per project
 
 # Track envelope blocks -> (term, kind of value).
 _TRACK_ENVELOPES: dict[str, tuple[str, str]] = {
@@ -117,6 +121,8 @@ class _TrackBuild:
     parent: int | None = None
     receives: list[tuple[list[str], list[Node]]] = field(default_factory=list)
     main_send: bool = True
+    uid: str | None = None
+    auto_name: bool = False
 
 
 @dataclass
@@ -196,7 +202,7 @@ class _Reader:
 
     def _master(self) -> int:
         root = self.root
-        build = _TrackBuild(name="Master", role="master")
+        build = _TrackBuild(name="Master", role="master", uid=MASTER_UID)
         index = self._add(build)
         where = "track 'Master'"
         volpan = root.first("MASTER_VOLUME") or []
@@ -255,7 +261,7 @@ class _Reader:
     def _track(self, el: Node, number: int) -> int:
         name_args = el.first("NAME")
         name = name_args[0] if name_args and name_args[0] else f"Track {number}"
-        build = _TrackBuild(name=name)
+        build = _TrackBuild(name=name, auto_name=not (name_args and name_args[0]))
         index = self._add(build)
         where = f"track {name!r}"
         volpan = el.first("VOLPAN") or []
@@ -263,12 +269,15 @@ class _Reader:
         nchan = el.first("NCHAN")
         main_send = el.first("MAINSEND")
         build.main_send = not main_send or main_send[0] != "0"
+        track_id = el.first("TRACKID")
+        build.uid = track_id[0] if track_id and track_id[0] else (el.args[0] if el.args else None)
         build.channel = Channel(
             volume_db=self._volume(volpan, 0, f"{where} volume"),
             pan=self._number(volpan, 1, f"{where} pan") or 0.0,
             mute=bool(mutesolo) and mutesolo[0] not in ("0", ""),
             solo=len(mutesolo) > 1 and mutesolo[1] not in ("0", ""),
             audio_channels=int(nchan[0]) if nchan and nchan[0].isdigit() else None,
+            main_send=build.main_send,
         )
         fx = el.first("FX")
         chain_on = not fx or fx[0] != "0"
@@ -458,6 +467,8 @@ class _Reader:
             automation=canonical_lanes(list(b.lanes.values())),
             clips=canonical_clips(b.clips),
             children=tuple(self._freeze(i) for i in b.children),
+            uid=b.uid,
+            auto_name=b.auto_name,
         )
 
 

@@ -50,7 +50,9 @@ EVENT_TYPES: dict[str, EventType] = {
             "device-added", "a device was inserted; `after` holds it whole, `where.index` its slot", CHANGE_FIELDS
         ),
         EventType("device-removed", "a device was taken out of the chain", CHANGE_FIELDS),
-        EventType("device-renamed", "a device (the same instance) changed name; before and after are the names", CHANGE_FIELDS),
+        EventType(
+            "device-renamed", "a device (the same instance) changed name; before and after are the names", CHANGE_FIELDS
+        ),
         EventType("device-toggled", "a device was switched on or bypassed", CHANGE_FIELDS),
         EventType("device-moved", "a device moved in the chain; before and after are slot indices", CHANGE_FIELDS),
         EventType(

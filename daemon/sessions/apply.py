@@ -139,6 +139,18 @@ def _apply_to_slot(slot: _Slot, c: Change) -> None:
     t = c.type
     if t == "track-renamed":
         slot.track = replace(slot.track, name=c.after)
+    elif t == "device-renamed":
+        index = c.where["device"]
+        device = slot.devices[index]
+        assert device is not None
+        if sum(1 for d in slot.track.devices if d.name == c.before) == 1:  # as the differ maps lanes
+            slot.lanes = {
+                (c.after if key[0] == c.before else key[0], key[1]): (
+                    replace(lane, device=c.after) if key[0] == c.before else lane
+                )
+                for key, lane in slot.lanes.items()
+            }
+        slot.devices[index] = replace(device, name=c.after)
     elif t == "parameter-changed" and c.device is None and c.parameter and c.parameter.startswith("send."):
         index = c.where["send"]
         send = slot.sends[index]
@@ -173,7 +185,12 @@ def _apply_to_slot(slot: _Slot, c: Change) -> None:
         slot.clips[c.where["clip"]] = None
     elif t == "clip-changed":
         index = c.where["clip"]
-        slot.clips[index] = replace(slot.clips[index], **c.after)
+        fields = dict(c.after)
+        if "notes" in fields:
+            fields["notes"] = clip_from_dict(
+                {"file": "", "position": 0.0, "duration": 0.0, "notes": fields["notes"]}
+            ).notes
+        slot.clips[index] = replace(slot.clips[index], **fields)
 
 
 def _track_param(slot: _Slot, c: Change) -> None:
@@ -194,6 +211,8 @@ def _device_param(slot: _Slot, c: Change) -> None:
         device = replace(device, enabled=c.after)
     elif c.type == "plugin-state-changed":
         device = replace(device, state_sha256=c.after)
+    elif c.parameter == "device.plugin":
+        device = replace(device, **c.after)
     elif (c.parameter or "").startswith("device."):
         device = replace(device, **{(c.parameter or "")[len("device.") :]: c.after})
     else:

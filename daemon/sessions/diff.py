@@ -20,7 +20,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from daemon.sessions.changes import Change
-from daemon.sessions.matching import Node, close, flatten, longest_increasing, match_items, match_tracks, points_close
+from daemon.sessions.matching import (
+    Node,
+    close,
+    flatten,
+    kept_in_order,
+    match_items,
+    match_tracks,
+    pair_by_uid,
+    points_close,
+    unique_uids,
+)
 from daemon.sessions.model import AutomationLane, Clip, Device, Send, Session, Track, unit_of
 from daemon.sessions.serialize import clip_to_dict, device_to_dict, lane_to_dict, send_to_dict, track_to_dict
 
@@ -40,9 +50,61 @@ def diff(old: Session | None, new: Session) -> list[Change]:
     pairs = match_tracks(old_nodes, new_nodes)
     renames = _rename_map(old_nodes, new_nodes, pairs)
     _structure(old_nodes, new_nodes, pairs, out)
+    time_unit = TIME_UNITS.get(new.time_unit, new.time_unit)
     for n_index, o_index in sorted(pairs.items()):
-        _track_details(o_index, old_nodes[o_index].track, new_nodes[n_index].track, renames, out)
+        _track_details(o_index, old_nodes[o_index].track, new_nodes[n_index].track, renames, time_unit, out)
+    _label_namesakes(old_nodes, new_nodes, pairs, out)
     return out
+
+
+TIME_UNITS = {"seconds": "s", "beats": "beats"}
+
+
+def _label_namesakes(old_nodes: list[Node], new_nodes: list[Node], pairs: dict[int, int], out: list[Change]) -> None:
+    """Tell apart tracks that share a name: each change of one gets `where["label"]`, the name with
+    its folder ("Drums / Kick") where that is unique, else with its place ("ReaLearn (track 3)")."""
+    new_of_old = {o: n for n, o in pairs.items()}
+    labels_new = _labels(new_nodes)
+    labels_old = _labels(old_nodes)
+    for change in out:
+        if change.track is None:
+            continue
+        where = change.where
+        if "new" in where and change.type in ("track-added", "track-moved"):
+            label = labels_new.get(where["new"])
+        elif "old" in where:
+            n_index = new_of_old.get(where["old"])
+            label = labels_new.get(n_index) if n_index is not None else labels_old.get(where["old"])
+        else:
+            label = None
+        if label is not None:
+            where["label"] = label
+
+
+def _labels(nodes: list[Node]) -> dict[int, str]:
+    counts: dict[str, int] = defaultdict(int)
+    for node in nodes:
+        counts[node.track.name] += 1
+    in_folder: dict[tuple[str, str], int] = defaultdict(int)
+    for node in nodes:
+        if node.parent is not None:
+            in_folder[(nodes[node.parent].track.name, node.track.name)] += 1
+    labels: dict[int, str] = {}
+    number = 0
+    for node in nodes:
+        if node.track.role != "master":
+            number += 1
+        name = node.track.name
+        if counts[name] < 2:
+            continue
+        parent = nodes[node.parent].track.name if node.parent is not None else None
+        if parent is not None and counts[parent] == 1 and in_folder[(parent, name)] == 1:
+            labels[node.index] = f"{parent} / {name}"
+        elif node.track.role == "master":
+            labels[node.index] = f"{name} (master)"
+        else:
+            labels[node.index] = f"{name} (track {number})"
+    return labels
 
 
 # -- session level ---------------------------------------------------------------------------
@@ -78,7 +140,12 @@ def _session_level(old: Session, new: Session, out: list[Change]) -> None:
         a[0] != b[0] or not close(a[1], b[1]) for a, b in zip(old_markers, new_markers)
     ):
         out.append(
-            Change("markers-changed", before=[list(m) for m in old_markers], after=[list(m) for m in new_markers])
+            Change(
+                "markers-changed",
+                before=[list(m) for m in old_markers],
+                after=[list(m) for m in new_markers],
+                unit=TIME_UNITS.get(new.time_unit, new.time_unit),
+            )
         )
 
 
@@ -113,9 +180,12 @@ def _structure(old_nodes: list[Node], new_nodes: list[Node], pairs: dict[int, in
                 )
             )
     for n_index, o_index in sorted(pairs.items()):
-        before, after = old_nodes[o_index].track.name, new_nodes[n_index].track.name
-        if before != after:
-            out.append(Change("track-renamed", track=after, before=before, after=after, where={"old": o_index}))
+        a, b = old_nodes[o_index].track, new_nodes[n_index].track
+        if a.name != b.name:
+            where: dict[str, Any] = {"old": o_index}
+            if a.auto_name and b.auto_name:
+                where["auto_name"] = True  # an unnamed track listed under its new place's number
+            out.append(Change("track-renamed", track=b.name, before=a.name, after=b.name, where=where))
     moved = _moved_tracks(old_nodes, new_nodes, pairs)
     for node in new_nodes:
         place = {"parent": _parent_ref(node.parent, pairs), "index": node.sibling, "new": node.index}
@@ -155,12 +225,17 @@ def _moved_tracks(old_nodes: list[Node], new_nodes: list[Node], pairs: dict[int,
         else:
             moved.add(node.index)
     for members in groups.values():
-        keep = longest_increasing([old_nodes[pairs[m]].sibling for m in members])
+        olds = [old_nodes[pairs[m]] for m in members]
+        keep = kept_in_order(
+            [o.sibling for o in olds], [o.sibling == new_nodes[m].sibling for o, m in zip(olds, members)]
+        )
         moved.update(m for i, m in enumerate(members) if i not in keep)
     return moved
 
 
-def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], out: list[Change]) -> None:
+def _track_details(
+    o_index: int, a: Track, b: Track, renames: dict[str, str], time_unit: str, out: list[Change]
+) -> None:
     if a == b and not renames:  # most tracks of a save are untouched: equality is cheap
         return
     name = b.name
@@ -193,6 +268,7 @@ def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], ou
         ("mute", None),
         ("solo", None),
         ("audio_channels", None),
+        ("main_send", None),
     ):
         before, after = getattr(ca, field_name), getattr(cb, field_name)
         if not close(before, after, unit):
@@ -202,12 +278,13 @@ def _track_details(o_index: int, a: Track, b: Track, renames: dict[str, str], ou
         param("output", output, cb.output)
     if a.sends != b.sends or renames:
         _sends(a.sends, b.sends, renames, name, where, out)
+    device_renames: dict[str, str] = {}
     if a.devices != b.devices:
-        _devices(a.devices, b.devices, name, where, out)
+        device_renames = _devices(a.devices, b.devices, name, where, out)
     if a.automation != b.automation or renames:
-        _automation(a.automation, b.automation, renames, name, where, out)
+        _automation(a.automation, b.automation, renames, device_renames, name, where, out)
     if a.clips != b.clips:
-        _clips(a.clips, b.clips, name, where, out)
+        _clips(a.clips, b.clips, name, where, time_unit, out)
 
 
 def _mapped_send(send: Send, renames: dict[str, str]) -> Send:
@@ -268,16 +345,10 @@ def _sends(
 
 def _devices(
     old: tuple[Device, ...], new: tuple[Device, ...], track: str, where: dict[str, Any], out: list[Change]
-) -> None:
-    pairs = match_items(
-        list(old),
-        list(new),
-        (
-            lambda d: (d.kind, d.format, d.name, d.plugin_id),
-            lambda d: (d.kind, d.format, d.name),
-            lambda d: (d.kind, d.name),
-        ),
-    )
+) -> dict[str, str]:
+    """The changes of a chain; returns old name -> new name for the renamed devices whose old name
+    was unique in the chain (automation lanes name their device)."""
+    pairs = _match_devices(list(old), list(new))
     _gone_and_new(
         old,
         new,
@@ -294,23 +365,56 @@ def _devices(
         ),
         out,
     )
-    keep = longest_increasing([pairs[j] for j in sorted(pairs)])
     ordered = sorted(pairs)
+    keep = kept_in_order([pairs[j] for j in ordered], [pairs[j] == j for j in ordered])
     moved = {ordered[k] for k in range(len(ordered)) if k not in keep}
+    old_names = [d.name for d in old]
+    renames: dict[str, str] = {}
     for j, i in sorted(pairs.items()):
         device = new[j]
-        if j in moved:
+        at = {**where, "device": i}
+        if old[i].name != device.name:
             out.append(
                 Change(
-                    "device-moved",
-                    track=track,
-                    device=device.name,
-                    before=i,
-                    after=j,
-                    where={**where, "device": i, "index": j},
+                    "device-renamed", track=track, device=device.name, before=old[i].name, after=device.name, where=at
                 )
             )
-        _device_details(old[i], device, track, {**where, "device": i}, out)
+            if old_names.count(old[i].name) == 1:
+                renames[old[i].name] = device.name
+        if j in moved:
+            out.append(
+                Change("device-moved", track=track, device=device.name, before=i, after=j, where={**at, "index": j})
+            )
+        _device_details(old[i], device, track, at, out)
+    return renames
+
+
+def _match_devices(old: list[Device], new: list[Device]) -> dict[int, int]:
+    """new index -> old index. Where both chains carry the format's instance ids (FXID, processor
+    id) and share some, a device is the one with its id: renamed, moved, or saved as another format
+    of the same plug-in. The devices without a shared id are matched by kind, format, name and
+    plug-in id, loosening in turn, and last by plug-in id alone (a rename where no ids are kept)."""
+    old_ids = unique_uids(old, lambda d: d.uid)
+    new_ids = unique_uids(new, lambda d: d.uid)
+    pairs = pair_by_uid(old_ids, new_ids) or {}
+    by_id = bool(pairs)
+    free_old = [i for i, d in enumerate(old) if i not in pairs.values() and not (by_id and d.uid in old_ids)]
+    free_new = [j for j, d in enumerate(new) if j not in pairs and not (by_id and d.uid in new_ids)]
+    rest = match_items(
+        [old[i] for i in free_old],
+        [new[j] for j in free_new],
+        (
+            lambda d: (d.kind, d.format, d.name, d.plugin_id),
+            lambda d: (d.kind, d.format, d.name),
+            lambda d: (d.kind, d.name),
+            lambda d: (d.format, d.plugin_id) if d.plugin_id else None,
+        ),
+    )
+    pairs.update({free_new[j]: free_old[i] for j, i in rest.items()})
+    return pairs
+
+
+_PLUGIN_FIELDS = ("format", "plugin_id", "vendor")
 
 
 def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out: list[Change]) -> None:
@@ -326,7 +430,24 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
                 where=where,
             )
         )
-    if a.state_sha256 != b.state_sha256:
+    plugin = [f for f in _PLUGIN_FIELDS if getattr(a, f) != getattr(b, f)]
+    if plugin:
+        # The same plug-in saved as another format or id (AU <-> VST, VST2 -> VST3): one change,
+        # which carries the state too, since another format's state is another blob.
+        if a.state_sha256 != b.state_sha256:
+            plugin.append("state_sha256")
+        out.append(
+            Change(
+                "parameter-changed",
+                track=track,
+                device=b.name,
+                parameter="device.plugin",
+                before={f: getattr(a, f) for f in plugin},
+                after={f: getattr(b, f) for f in plugin},
+                where=where,
+            )
+        )
+    elif a.state_sha256 != b.state_sha256:
         out.append(
             Change(
                 "plugin-state-changed",
@@ -337,20 +458,18 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
                 where=where,
             )
         )
-    for field_name in ("format", "plugin_id", "vendor", "role"):
-        old_value, new_value = getattr(a, field_name), getattr(b, field_name)
-        if old_value != new_value:
-            out.append(
-                Change(
-                    "parameter-changed",
-                    track=track,
-                    device=b.name,
-                    parameter=f"device.{field_name}",
-                    before=old_value,
-                    after=new_value,
-                    where=where,
-                )
+    if a.role != b.role:
+        out.append(
+            Change(
+                "parameter-changed",
+                track=track,
+                device=b.name,
+                parameter="device.role",
+                before=a.role,
+                after=b.role,
+                where=where,
             )
+        )
     pa, pb = a.param_dict, b.param_dict
     if a.params == b.params:
         return
@@ -378,23 +497,30 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
         )
 
 
-def lane_key(lane: AutomationLane, renames: dict[str, str]) -> tuple[str, str]:
+def lane_key(
+    lane: AutomationLane, renames: dict[str, str], device_renames: dict[str, str] | None = None
+) -> tuple[str, str]:
+    """A lane's (device, target) with the names of renamed tracks (sends) and devices mapped."""
     target = lane.target
     if target.startswith("send."):
         send_target, _, leaf = target[5:].rpartition(".")
         target = f"send.{renames.get(send_target, send_target)}.{leaf}"
-    return (lane.device or "", target)
+    device = lane.device or ""
+    if device_renames and device in device_renames:
+        device = device_renames[device]
+    return (device, target)
 
 
 def _automation(
     old: tuple[AutomationLane, ...],
     new: tuple[AutomationLane, ...],
     renames: dict[str, str],
+    device_renames: dict[str, str],
     track: str,
     where: dict[str, Any],
     out: list[Change],
 ) -> None:
-    before = {lane_key(lane, renames): lane for lane in old}
+    before = {lane_key(lane, renames, device_renames): lane for lane in old}
     after = {lane.key: lane for lane in new}
     for key in sorted(before.keys() | after.keys()):
         x, y = before.get(key), after.get(key)
@@ -421,37 +547,66 @@ def _automation(
         )
 
 
-def _clips(old: tuple[Clip, ...], new: tuple[Clip, ...], track: str, where: dict[str, Any], out: list[Change]) -> None:
+def _clip_name(c: Clip) -> str:
+    return c.file or c.name
+
+
+def _clips(
+    old: tuple[Clip, ...], new: tuple[Clip, ...], track: str, where: dict[str, Any], unit: str, out: list[Change]
+) -> None:
     pairs = match_items(
         list(old),
         list(new),
-        (lambda c: (c.file, round(c.position, 6)), lambda c: c.file, lambda c: round(c.position, 6)),
+        (
+            lambda c: (c.file, c.name if not c.file else "", round(c.position, 6)),
+            lambda c: (c.file, round(c.position, 6)),
+            lambda c: (c.file, c.name) if c.file or c.name else None,
+            lambda c: c.file or None,
+            lambda c: (bool(c.file), round(c.position, 6)),
+        ),
     )
     _gone_and_new(
         old,
         new,
         pairs,
         lambda i, c: Change(
-            "clip-removed", track=track, parameter=c.file, before=clip_to_dict(c), where={**where, "clip": i}
+            "clip-removed",
+            track=track,
+            parameter=_clip_name(c),
+            before=clip_to_dict(c),
+            unit=unit,
+            where={**where, "clip": i},
         ),
-        lambda j, c: Change("clip-added", track=track, parameter=c.file, after=clip_to_dict(c), where=dict(where)),
+        lambda j, c: Change(
+            "clip-added", track=track, parameter=_clip_name(c), after=clip_to_dict(c), unit=unit, where=dict(where)
+        ),
         out,
     )
     for j, i in sorted(pairs.items()):
         clip = new[j]
         x, y = clip_to_dict(old[i]), clip_to_dict(clip)
-        changed = [k for k in x if not close(x[k], y[k], "dB" if k == "gain_db" else None)]
+        changed = [k for k in x if not _clip_field_close(k, x[k], y[k])]
         if changed:
             out.append(
                 Change(
                     "clip-changed",
                     track=track,
-                    parameter=clip.file,
+                    parameter=_clip_name(clip),
                     before={k: x[k] for k in changed},
                     after={k: y[k] for k in changed},
+                    unit=unit,
                     where={**where, "clip": i},
                 )
             )
+
+
+def _clip_field_close(key: str, a: Any, b: Any) -> bool:
+    if key == "notes":
+        return len(a) == len(b) and all(
+            n[2] == m[2] and all(close(p, q) for p, q in zip((n[0], n[1], n[3]), (m[0], m[1], m[3])))
+            for n, m in zip(a, b)
+        )
+    return close(a, b, "dB" if key == "gain_db" else None)
 
 
 def _gone_and_new(

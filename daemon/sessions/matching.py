@@ -1,9 +1,13 @@
 """Which track, device, send or clip of one save is which in the next, and when two values are
 the same value.
 
-DAWproject exporters regenerate every id at each save (bitwig/dawproject issue #40), so nothing
-here looks at ids. Tracks are matched by name first (in order of occurrence); the tracks left over
-are paired as renames when they resemble each other enough (`_similarity`: role, content, devices,
+Identity comes first from what the format saves: REAPER's TRACKID and FXID, Ardour's route and
+processor ids, Ableton's track Ids (`Track.uid`, `Device.uid`). When both saves carry ids and
+share some, a track or device is the one with its id, whatever its name or place: two unnamed
+tracks swapped stay themselves, a renamed plug-in is renamed. DAWproject exporters regenerate
+every id at each save (bitwig/dawproject issue #40) and carry none here: there, and for whatever
+has no id, tracks are matched by name (in order of occurrence), then the tracks left over are
+paired as renames when they resemble each other enough (`_similarity`: role, content, devices,
 clips, sends, position). Collections are matched by equal items first, then by looser keys.
 
 Re-serialization noise is not a change: `close` compares floats with a tolerance far below
@@ -13,8 +17,8 @@ anything an engineer can hear or set (1e-3 dB, 1e-6 of the pan range, 1e-6 relat
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,19 +72,56 @@ def flatten(session: Session) -> list[Node]:
     return nodes
 
 
+def unique_uids(items: list[Any], uid: Callable[[Any], str | None]) -> dict[str, int]:
+    """uid -> index for the items whose uid is set and appears once (a duplicated id is no id)."""
+    seen: dict[str, int] = {}
+    twice: set[str] = set()
+    for index, item in enumerate(items):
+        key = uid(item)
+        if key is None:
+            continue
+        if key in seen:
+            twice.add(key)
+        seen[key] = index
+    return {key: index for key, index in seen.items() if key not in twice}
+
+
+def pair_by_uid(old: dict[str, int], new: dict[str, int]) -> dict[int, int] | None:
+    """new index -> old index for the ids both saves carry; None when they share none (the ids
+    were regenerated, or one save has none): then ids say nothing and other keys decide."""
+    common = old.keys() & new.keys()
+    if not common:
+        return None
+    return {new[key]: old[key] for key in common}
+
+
 def match_tracks(old_nodes: list[Node], new_nodes: list[Node]) -> dict[int, int]:
     """new index -> old index for the tracks that are the same track in both saves."""
+    old_ids = unique_uids(old_nodes, lambda n: n.track.uid)
+    new_ids = unique_uids(new_nodes, lambda n: n.track.uid)
+    pairs = pair_by_uid(old_ids, new_ids) or {}
+    # Where ids decide, a track with an id that the other save lacks is new (or gone), not a rename.
+    by_id = bool(pairs)
+    old_free = [n for n in old_nodes if n.index not in set(pairs.values()) and not (by_id and n.track.uid in old_ids)]
+    new_free = [n for n in new_nodes if n.index not in pairs and not (by_id and n.track.uid in new_ids)]
+    masters_old = [n for n in old_free if n.track.role == "master"]
+    masters_new = [n for n in new_free if n.track.role == "master"]
+    if len(masters_old) == 1 and len(masters_new) == 1:
+        pairs[masters_new[0].index] = masters_old[0].index
+    taken = set(pairs.values())
     by_name: dict[str, list[int]] = defaultdict(list)
-    for node in old_nodes:
-        by_name[node.track.name].append(node.index)
-    pairs: dict[int, int] = {}
-    for node in new_nodes:
+    for node in old_free:
+        if node.index not in taken:
+            by_name[node.track.name].append(node.index)
+    for node in new_free:
+        if node.index in pairs:
+            continue
         candidates = by_name.get(node.track.name)
         if candidates:
             pairs[node.index] = candidates.pop(0)
     taken = set(pairs.values())
-    rest_old = [n for n in old_nodes if n.index not in taken]
-    rest_new = [n for n in new_nodes if n.index not in pairs]
+    rest_old = [n for n in old_free if n.index not in taken]
+    rest_new = [n for n in new_free if n.index not in pairs]
     scored = []
     for n in rest_new:
         for o in rest_old:
@@ -124,22 +165,35 @@ def _similarity(o: Node, n: Node, pairs: dict[int, int]) -> float:
     return score
 
 
-def longest_increasing(values: list[int]) -> set[int]:
-    """Positions of one longest strictly increasing subsequence of `values`."""
-    tails: list[int] = []
-    tail_pos: list[int] = []
-    previous: list[int] = [-1] * len(values)
+def kept_in_order(values: list[int], stayed: list[bool]) -> set[int]:
+    """Positions of the items that keep their order: a heaviest strictly increasing subsequence of
+    `values` (old positions, in new order), where an item that `stayed` at its index outweighs all
+    the others together, so an item whose index did not change is never the one called moved."""
+    n = len(values)
+    if n == 0:
+        return set()
+    ranks = {v: r for r, v in enumerate(sorted(set(values)), start=1)}
+    size = len(ranks)
+    tree_weight = [0] * (size + 1)  # Fenwick tree of (best weight, end position) over value ranks
+    tree_end = [-1] * (size + 1)
+    previous = [-1] * n
+    best: list[int] = [0] * n
     for i, v in enumerate(values):
-        k = bisect_left(tails, v)
-        if k == len(tails):
-            tails.append(v)
-            tail_pos.append(i)
-        else:
-            tails[k] = v
-            tail_pos[k] = i
-        previous[i] = tail_pos[k - 1] if k > 0 else -1
+        r = ranks[v] - 1  # strictly increasing: look below this rank
+        weight, end = 0, -1
+        while r > 0:
+            if tree_weight[r] > weight:
+                weight, end = tree_weight[r], tree_end[r]
+            r -= r & -r
+        best[i] = weight + (n + 1 if stayed[i] else 1)
+        previous[i] = end
+        r = ranks[v]
+        while r <= size:
+            if best[i] > tree_weight[r]:
+                tree_weight[r], tree_end[r] = best[i], i
+            r += r & -r
     keep: set[int] = set()
-    i = tail_pos[-1] if tail_pos else -1
+    i = max(range(n), key=lambda k: best[k])
     while i >= 0:
         keep.add(i)
         i = previous[i]
@@ -149,20 +203,23 @@ def longest_increasing(values: list[int]) -> set[int]:
 # -- within one track ------------------------------------------------------------------------
 
 
-def match_items(old: list[Any], new: list[Any], keys: tuple[Any, ...]) -> dict[int, int]:
+def match_items(old: list[Any], new: list[Any], keys: tuple[Callable[[Any], Any], ...]) -> dict[int, int]:
     """new index -> old index, pairing equal items first, then by each key function in turn,
-    in order of occurrence."""
+    in order of occurrence. A key function that gives None for an item leaves it to the next."""
     pairs: dict[int, int] = {}
     used: set[int] = set()
     for key in (lambda x: x, *keys):
         pool: dict[Any, list[int]] = defaultdict(list)
         for i, item in enumerate(old):
             if i not in used:
-                pool[key(item)].append(i)
+                value = key(item)
+                if value is not None:
+                    pool[value].append(i)
         for j, item in enumerate(new):
             if j in pairs:
                 continue
-            candidates = pool.get(key(item))
+            value = key(item)
+            candidates = pool.get(value) if value is not None else None
             if candidates:
                 i = candidates.pop(0)
                 pairs[j] = i

@@ -193,6 +193,7 @@ class Track:
     clips: tuple[Clip, ...] = ()
     children: tuple[Track, ...] = ()
     uid: str | None = None  # the id the format keeps for this track across saves (REAPER TRACKID, ...)
+    auto_name: bool = False  # the DAW shows a name made from the track's position ("Track 3"): unnamed
 
 
 @dataclass(frozen=True, slots=True)

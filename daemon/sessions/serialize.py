@@ -74,6 +74,7 @@ def track_to_dict(t: Track, children: bool = True) -> dict[str, Any]:
         "automation": [lane_to_dict(a) for a in t.automation],
         "clips": [clip_to_dict(c) for c in t.clips],
         "uid": t.uid,
+        "auto_name": t.auto_name,
     }
     if children:
         out["children"] = [track_to_dict(c) for c in t.children]
@@ -112,7 +113,9 @@ def lane_from_dict(d: dict[str, Any]) -> AutomationLane:
 
 
 def clip_from_dict(d: dict[str, Any]) -> Clip:
-    notes = tuple((float(t), float(length), int(key), float(velocity)) for t, length, key, velocity in d.get("notes", []))
+    notes = tuple(
+        (float(t), float(length), int(key), float(velocity)) for t, length, key, velocity in d.get("notes", [])
+    )
     return Clip(**{**d, "notes": notes})
 
 
@@ -128,6 +131,7 @@ def track_from_dict(d: dict[str, Any]) -> Track:
         clips=tuple(clip_from_dict(c) for c in d["clips"]),
         children=tuple(track_from_dict(c) for c in d.get("children", [])),
         uid=d.get("uid"),
+        auto_name=bool(d.get("auto_name", False)),
     )
 
 

@@ -208,7 +208,7 @@ def test_corpus_file_reads_or_is_refused_as_expected(corpus: Path, relative: str
     elif not expected.devices:
         assert devices == []
     if expected.clips is not None:
-        assert sum(len(t.clips) for t in tracks) == expected.clips
+        assert sum(1 for t in tracks for c in t.clips if c.file) == expected.clips  # audio clips
     for name, role in expected.roles.items():
         assert session.track(name).role == role
     assert session.problems == ()
@@ -253,3 +253,15 @@ def test_roex_compressor_reads_standard_terms(corpus: Path) -> None:
     clip = session.track("masks-bass.wav").clips[0]
     assert clip.file.endswith("masks-bass.wav")  # an absolute external path, kept as data
     assert session.time_unit == "seconds"
+
+
+def test_note_clips_are_read_with_their_notes(corpus: Path) -> None:
+    """A note clip is a clip with no file and its notes (time, duration, key, velocity), however
+    its content nests: the TypeScript port's clip of eight kicks, Bitwig's README example."""
+    session = read_dawproject(corpus / "dawproject/perivar-dawproject-typescript/dawproject_dummy_clips_notes.xml")
+    (clip,) = session.track("Track 1").clips
+    assert (clip.file, clip.name, clip.position, clip.duration) == ("", "Clip 0", 0.0, 4.0)
+    assert clip.notes == tuple((i * 0.5, 0.5, 36, 0.8) for i in range(8))
+    readme = read_dawproject(corpus / "dawproject/bitwig-dawproject/README-example-project.xml")
+    note_clips = [c for t in readme.all_tracks() for c in t.clips if not c.file]
+    assert note_clips and all(c.notes for c in note_clips)

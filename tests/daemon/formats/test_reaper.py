@@ -87,16 +87,23 @@ def _changes(corpus: Path, name: str, before: int, after: int) -> list[tuple[obj
 
 
 @pytest.mark.corpus
-def test_knpwrs_track_moved_into_a_new_folder(corpus: Path) -> None:
-    """Version 4, "Add sub track to first track": ISBUS 1 1 on track 1 makes it a folder, track 2
-    moves into it, a third track is added at the top level."""
-    changes = _changes(corpus, "knpwrs-reaper-experiments", 3, 4)
-    assert ("track-moved", "Track 2", None, None, {"parent": None, "index": 2}, {"parent": "Track 1", "index": 0}) in [
-        c[:4] + (c[4], c[5]) for c in changes
-    ]
-    assert ("parameter-changed", "Track 1", None, "role", "audio", "group") in changes
-    assert ("parameter-changed", "Track 2", None, "output", None, "Track 1") in changes
-    assert [c[1] for c in changes if c[0] == "track-added"] == ["Track 3"]
+def test_knpwrs_sub_track_added_into_a_new_folder(corpus: Path) -> None:
+    """Version 4, "Add sub track to first track": ISBUS 1 1 on track 1 makes it a folder and a new
+    track {07BBE635-...} is inserted into it, second. The old second track keeps its TRACKID
+    {0E275B8D-...}: it is the same track, now listed third, so REAPER shows it as "Track 3" (no
+    name of its own). By position it would read as track 2 moved into the folder and a track 3 added."""
+    files = _history(corpus, "knpwrs-reaper-experiments")
+    old, new = read_reaper(files[2]), read_reaper(files[3])
+    changes = diff(old, new)
+    summary = [(c.type, c.track, c.parameter, c.before, c.after) for c in changes]
+    assert ("parameter-changed", "Track 1", "role", "audio", "group") in summary
+    (added,) = [c for c in changes if c.type == "track-added"]
+    assert added.track == "Track 2" and added.after["uid"] == "{07BBE635-D2E6-0F45-A678-250959D5DFE6}"
+    assert added.where["parent"] == {"old": 1} and added.after["channel"]["output"] == "Track 1"
+    (renamed,) = [c for c in changes if c.type == "track-renamed"]
+    assert (renamed.before, renamed.after, renamed.where["auto_name"]) == ("Track 2", "Track 3", True)
+    assert old.all_tracks()[renamed.where["old"]].uid == "{0E275B8D-CEA3-A345-8E59-8CEE08E9A065}"
+    assert not [c for c in changes if c.type == "track-moved"]
 
 
 @pytest.mark.corpus
