@@ -4,7 +4,8 @@ An Ardour session is one XML document, `<Session version=... sample-rate=...>`. 
 are read: Ardour 2 (`version="2.x.y"`), where a route's gain, pan and plug-ins hang off its
 `<IO>`, `<Insert>` and `<Send>` elements, and Ardour 3 and later (`version="3.0.0"`, then
 "3001" .. "7003"...), where a route is a chain of `<Processor>` elements. The 2005 format of
-Ardour 0.x/1.x (`version="0.821.0"`, the old templates) is refused with that reason. Which routes
+Ardour 0.x/1.x (`version="0.821.0"`, the old `.template` files) has Ardour 2's layout and is
+read as it, its hex route flags decoded (0x2 the master). Which routes
 are tracks, their roles and wiring are in daemon.formats.ardour_routes, plug-ins in
 daemon.formats.ardour_plugins, time (samples, superclock, beats; the tempo map) in
 daemon.formats.ardour_time. The rest of the mapping, with its sources (the Ardour/ardour
@@ -154,11 +155,11 @@ class _Reader:
             self.version = format_version(version)
         except ValueError:
             raise ParseError(self.path, f"not an Ardour session: version {shown(version)} is no number") from None
-        if self.version < 2000:
+        if self.version < 800:
             raise ParseError(
                 self.path,
-                f"Ardour session format {shown(version)} (Ardour 0.x/1.x, 2005) is not supported: "
-                "only sessions saved by Ardour 2 and later are read",
+                f"Ardour session format {shown(version)} is not supported: only sessions saved by Ardour 0.8 "
+                "and later are read",
             )
         return version
 

@@ -62,6 +62,7 @@ def index_route(el: etree._Element, index: int, problems: list[str]) -> RouteBui
     name = el.get("name") or (io.get("name") if io is not None else None)
     info = el.find("PresentationInfo")
     flags = set(re.split(r"[,\s]+", (el.get("flags") or "") + "," + (info.get("flags") if info is not None else "")))
+    flags |= _hex_flags(el.get("flags"))
     if flags & {"MonitorOut", "Auditioner"}:
         return None
     if not name:
@@ -84,6 +85,21 @@ def index_route(el: etree._Element, index: int, problems: list[str]) -> RouteBui
         midi=midi,
         order=(_order(el, info, index), index),
     )
+
+
+# Ardour 0.x/1.x wrote a route's flags as a hex number (libs/ardour/ardour/route.h of the time:
+# Hidden = 0x1, MasterOut = 0x2, ControlOut = 0x4, the monitor bus).
+_HEX_FLAGS = {0x2: "MasterOut", 0x4: "MonitorOut"}
+
+
+def _hex_flags(text: str | None) -> set[str]:
+    if not text or not text.lower().startswith("0x"):
+        return set()
+    try:
+        value = int(text, 16)
+    except ValueError:
+        return set()
+    return {name for bit, name in _HEX_FLAGS.items() if value & bit}
 
 
 def _order(el: etree._Element, info: etree._Element | None, index: int) -> int:

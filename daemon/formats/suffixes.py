@@ -20,6 +20,7 @@ SESSION_SUFFIXES: dict[str, str] = {
     ".als": "ableton",
     ".ardour": "ardour",
     ".ardour.bak": "ardour",
+    ".template": "ardour",  # an Ardour session template: a session file with no regions
 }
 XML_SUFFIX = ".xml"  # a bare DAWproject project.xml, read when named
 BACKUP_SUFFIXES = frozenset({".rpp-bak", ".ardour.bak"})

@@ -42,6 +42,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # discovery problems
     problems: list[tuple[str, str]] = field(default_factory=list)  # (file, what its reader read past)
     audio: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = field(default_factory=dict)  # session's latest save
+    left_alone: dict[str, int] = field(default_factory=dict)  # files that are no sessions, by kind and reason
 
     def summary(self) -> str:
         lines = [
@@ -54,6 +55,9 @@ class IngestReport:
         lines += [f"  problem: {source}: {problem}" for source, problem in self.problems]
         lines += [f"  audio: {session}: {audio_line(*self.audio[session])}" for session in sorted(self.audio)]
         lines += [f"  skipped: {source}: {reason}" for source, reason in self.skipped]
+        if self.left_alone:
+            kinds = ", ".join(f"{count} {what}" for what, count in self.left_alone.items())
+            lines.append(f"  left alone, no sessions: {kinds}")
         return "\n".join(lines)
 
 
@@ -155,7 +159,7 @@ def ingest(
 ) -> IngestReport:
     """Ingest every session file under `paths`; idempotent (known content is skipped)."""
     found = discover([Path(p) for p in paths])
-    report = IngestReport(skipped=list(found.problems))
+    report = IngestReport(skipped=list(found.problems), left_alone=dict(found.left_alone))
     ordered = global_order(_as_recorded(group_versions(found.candidates), store))
     jobs = jobs or os.cpu_count() or 1
     with collect_less(), _executor(jobs, dask_address) as executor:

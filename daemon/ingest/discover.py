@@ -3,9 +3,12 @@ session, and when each was saved. Nothing is stored and nothing is parsed beyond
 
 Rules:
 - Session files are known by suffix, case-insensitively (daemon.formats.suffixes). A bare `project.xml`
-  is taken only when named as a PATH (its session is its folder's name). Ignored: names starting
-  with "." or "~" (files and folders, so `.DS_Store`), `__MACOSX`, and every other suffix
-  (`.tmp`, `.pending`, `.rpp-undo`, `.history`, a `.bak` of no known kind...).
+  is taken only when named as a PATH (its session is its folder's name); another `.xml` file on
+  disk is taken when it opens as a DAWproject project does (<Project> then <Application>), its
+  session named by its own name. Ignored without a word: names starting with "." or "~" (files
+  and folders, so `.DS_Store`) and `__MACOSX`. Every other file found on disk is left alone and
+  counted by kind with the reason (`left_alone`: audio, `.rpp-undo` undo histories, `.pending`,
+  a `.bak` of no known kind...), which the ingest summary prints.
 - Folders are walked recursively in name order, never leaving the roots: a symbolic link to a
   folder is not followed, a link to a file only when it stays inside the root (both reported).
 - `.zip` archives, nested ones too (MAX_ZIP_DEPTH levels), are opened only through SafeArchive; a
@@ -35,13 +38,16 @@ from typing import NamedTuple
 
 from daemon.errors import ParseError
 from daemon.formats.guard import LIMITS, SafeArchive
-from daemon.formats.suffixes import is_backup_folder, session_suffix
+from daemon.formats.suffixes import XML_SUFFIX, is_backup_folder, session_suffix
 
 MAX_ZIP_DEPTH = 4  # an archive on disk is level 1
 MEMBER_CAP = LIMITS.max_xml_bytes  # the most a session file or nested archive is inflated to
 _HEAD_BYTES = 512
 _REAPER_HEADER = re.compile(rb'^(?:\xef\xbb\xbf)?\s*<REAPER_PROJECT\s+\S+\s+"[^"\r\n]*"\s+(\d+)')
 _PLAUSIBLE_UNIX = (946_684_800, 4_102_444_800)  # 2000-01-01 .. 2100-01-01
+_DAWPROJECT_HEAD = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<Project\b[^>]*>\s*<Application\b", re.S
+)
 
 # Trailing decorations, stripped repeatedly until none is left (never down to nothing).
 _HISTORY_PREFIX = re.compile(r"^(\d{3,})_[0-9a-f]{8}_(?:(?:autosaves|backups?|history)_)?(?=.)", re.IGNORECASE)
@@ -108,6 +114,7 @@ class Discovery:
 
     candidates: list[Candidate] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    left_alone: dict[str, int] = field(default_factory=dict)  # "what and why" -> how many files
 
 
 class _Name(NamedTuple):
@@ -186,6 +193,41 @@ def _is_junk(name: str) -> bool:
     return name.startswith((".", "~")) or name == "__MACOSX"
 
 
+# Why a file found in a folder is no save, by its ending (the first that matches).
+_NOT_SAVES: tuple[tuple[tuple[str, ...], str], ...] = (
+    ((".wav", ".flac", ".mp3", ".aif", ".aiff", ".ogg", ".m4a", ".wv", ".caf", ".mid"), "audio or MIDI"),
+    ((".reapeaks", ".peak", ".asd", ".pk"), "waveform caches"),
+    ((".rpp-undo",), "REAPER undo histories, not saves"),
+    ((".history",), "Ardour undo histories, not saves"),
+    ((".pending",), "Ardour's unfinished saves"),
+    ((".tmp", ".temp"), "temporary files"),
+    ((".bak",), "backups of no known kind"),
+    ((".xml",), "XML files that are no DAWproject project"),
+)
+
+
+def _why_not(name: str) -> str:
+    """A file that is no session, as the ingest summary counts it: "12 .wav (audio or MIDI)"."""
+    lower = name.lower()
+    for endings, why in _NOT_SAVES:
+        for ending in endings:
+            if lower.endswith(ending):
+                return f"{ending} ({why})"
+    suffix = PurePosixPath(lower).suffix
+    return f"{suffix} (not a session format)" if suffix else "files without a suffix"
+
+
+def _is_dawproject_xml(path: Path) -> bool:
+    """A raw DAWproject project (a project.xml under another name): its root is <Project> with
+    an <Application> soon after, which is what the format's own files open with."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD_BYTES * 4)
+    except OSError:
+        return False
+    return _DAWPROJECT_HEAD.search(head) is not None
+
+
 def _kind(name: str, explicit: bool = False) -> str | None:
     if _is_junk(name):
         return None
@@ -238,6 +280,7 @@ class _Walk:
         self.problems: list[tuple[str, str]] = []
         self.seen: set[tuple[str, tuple[str, ...]]] = set()
         self.links: list[tuple[Path, Path]] = []  # followed last, so that a file wins over a link to it
+        self.left_alone: dict[str, int] = {}
 
     def root(self, path: Path) -> None:
         if path.is_dir():
@@ -280,9 +323,14 @@ class _Walk:
 
     def file(self, path: Path, explicit: bool = False) -> None:
         kind = _kind(path.name, explicit)
+        if kind is None and path.name.lower().endswith(XML_SUFFIX) and _is_dawproject_xml(path):
+            kind = "session"
         if kind is None:
             if explicit:
                 self.problems.append((str(path), "not a session file tapeop ingests, nor a .zip archive"))
+            elif not _is_junk(path.name):
+                why = _why_not(path.name)
+                self.left_alone[why] = self.left_alone.get(why, 0) + 1
             return
         if not self._first_time(os.path.realpath(path), ()):
             return
@@ -394,7 +442,7 @@ def discover(paths: Iterable[Path]) -> Discovery:
                 names[key] += f" ({label if unique else key[0]})"
     renamed = [replace(c, session_name=names[(c.folder, c.session_name.casefold())]) for c in found]
     ordered = sorted(renamed, key=lambda c: (c.session_name.casefold(), *_order(c)))
-    return Discovery(ordered, walk.problems)
+    return Discovery(ordered, walk.problems, dict(sorted(walk.left_alone.items(), key=lambda kv: (-kv[1], kv[0]))))
 
 
 def group_versions(candidates: Iterable[Candidate]) -> dict[str, list[Candidate]]:

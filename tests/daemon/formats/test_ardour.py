@@ -27,6 +27,7 @@ class Reads:
     devices: int
     first: str
     sample_rate: int = 48_000
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,9 @@ EXPECTED: dict[str, Reads | Refused] = {
     "ardour/ardour-repo/rec_enabled/rec_enabled.ardour": Reads(120.0, 2, 0, "Audio 1"),
     "ardour/ardour-repo/rec_enabled/rec_enabled.ardour.bak": Reads(120.0, 2, 0, "Audio 1"),
     "ardour/ardour-repo/TestSession.ardour": Reads(145.0, 10, 19, "Vocal1", 44_100),
-    "ardour/ardour-repo/templates-2005/2 Track.template": Refused("Ardour 0.x/1.x, 2005) is not supported"),
+    "ardour/ardour-repo/templates-2005/2 Track.template": Reads(
+        120.0, 3, 0, "Audio 1", problems=("session: no usable sample-rate; positions read at 48000 Hz",)
+    ),
     "ardour/ardour-repo/1region/1region.history": Refused("not an Ardour session: the root element is <UndoHistory>"),
     "ardour/ardour-repo/rec_enabled/rec_enabled.history": Refused("the root element is <UndoHistory>"),
     "histories/ardour-1region/001_a8773900_1region.ardour": Reads(120.0, 2, 0, "MIDI 1"),
@@ -81,7 +84,7 @@ def test_corpus_file(corpus: Path, relative: str) -> None:
     assert sum(len(t.devices) for t in session.tracks) == expected.devices
     assert session.tracks[0].name == expected.first
     assert session.tracks[-1].role == "master"
-    assert session.problems == ()
+    assert session.problems == expected.problems
 
 
 def test_the_ardour_2_session_reads_its_mix(corpus: Path) -> None:
@@ -365,3 +368,14 @@ def test_missing_file_is_a_parse_error(tmp_path: Path) -> None:
 )
 def test_session_name_from_the_file_name(filename: str, name: str) -> None:
     assert session_name(filename) == name
+
+
+def test_an_ardour_0_8_template_reads_with_its_master(corpus: Path) -> None:
+    """Ardour 0.821 (2005) writes Ardour 2's layout with hex route flags: 0x2 is the master, and
+    the two tracks feed it (no output of their own)."""
+    session = read_ardour(corpus / "ardour/ardour-repo/templates-2005/2 Track.template")
+    assert sorted((t.name, t.role, t.channel.output) for t in session.tracks) == [
+        ("Audio 1", "audio", None),
+        ("Audio 2", "audio", None),
+        ("master", "master", None),
+    ]

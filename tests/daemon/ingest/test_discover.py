@@ -180,6 +180,36 @@ def test_junk_files_and_folders_are_ignored(tmp_path: Path) -> None:
 
     assert names(found.candidates) == ["Song.rpp"]
     assert found.problems == []
+    # What is no session is left alone and counted with its reason; hidden files go unmentioned.
+    assert found.left_alone == {
+        ".bak (backups of no known kind)": 1,
+        ".history (Ardour undo histories, not saves)": 1,
+        ".pending (Ardour's unfinished saves)": 1,
+        ".rpp-undo (REAPER undo histories, not saves)": 1,
+        ".tmp (temporary files)": 1,
+        ".txt (not a session format)": 1,
+        ".wav (audio or MIDI)": 1,
+        ".xml (XML files that are no DAWproject project)": 1,
+    }
+
+
+def test_a_raw_dawproject_xml_under_any_name_and_an_ardour_template_are_sessions(corpus: Path, tmp_path: Path) -> None:
+    """A DAWproject project.xml saved under its own name is known by how it opens; an Ardour
+    `.template` is a session file."""
+    raw = corpus / "dawproject/roex-dawproject-py/RoEx_Automix.xml"
+    (tmp_path / "Automix.xml").write_bytes(raw.read_bytes())
+    (tmp_path / "2 Track.template").write_bytes(
+        (corpus / "ardour/ardour-repo/templates-2005/2 Track.template").read_bytes()
+    )
+    (tmp_path / "other.xml").write_text('<?xml version="1.0"?>\n<Project><Name/></Project>\n')
+
+    found = discover([tmp_path])
+
+    assert sorted((c.session_name, c.path.name) for c in found.candidates) == [
+        ("2 Track", "2 Track.template"),
+        ("Automix", "Automix.xml"),
+    ]
+    assert found.left_alone == {".xml (XML files that are no DAWproject project)": 1}
 
 
 def test_a_symlink_loop_is_not_followed_and_links_never_leave_the_root(tmp_path: Path) -> None:

@@ -63,6 +63,18 @@ def test_a_bad_file_is_rejected_with_its_reason_and_the_run_goes_on(tmp_path: Pa
     assert latest is not None and diff(latest, saves[-1].session) == []
 
 
+def test_the_summary_names_what_was_left_alone_and_why(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    simulate_archive(archive, songs=1, saves=2, seed=1, render_audio=False)
+    (archive / "Song A.rpp-undo").write_text("undo")
+    (archive / "Kick.wav").write_bytes(b"RIFF")
+    report = ingest([archive], Store.open(sqlite_url(tmp_path / "t.db")), "greg", jobs=1)
+    assert report.saves == 2
+    assert report.summary().splitlines()[-1] == (
+        "  left alone, no sessions: 1 .rpp-undo (REAPER undo histories, not saves), 1 .wav (audio or MIDI)"
+    )
+
+
 def test_sessions_inside_a_zip_archive_are_ingested(tmp_path: Path) -> None:
     saves = simulate_archive(tmp_path / "songs", songs=2, saves=2, seed=2, render_audio=False)
     bundle = tmp_path / "backup.zip"
