@@ -86,9 +86,12 @@ def read_devices(ctx: ReadContext, el: etree._Element, index: int, track_name: s
 
 def _device(ctx: ReadContext, el: etree._Element, index: int, track_name: str) -> Device:
     kind, fmt = DEVICE_TAGS[el.tag]
-    name = el.get("deviceName") or el.get("name") or el.tag
+    # `deviceName` is the plug-in's own name, `name` what the user called this instance (a rename):
+    # the kind comes from the first, the device is shown and matched by the second.
+    plugin_name = el.get("deviceName") or el.get("name") or el.tag
+    name = el.get("name") or plugin_name
     if kind in ("plugin", "other"):
-        kind = classify_plugin(name) if kind == "plugin" or fmt == "builtin" else kind
+        kind = classify_plugin(plugin_name) if kind == "plugin" or fmt == "builtin" else kind
         if kind == "plugin" and fmt == "builtin":
             kind = "other"
     where = f"track {track_name!r}, device {name!r}"

@@ -38,13 +38,13 @@ EXPECTED: dict[str, Reads | Refused] = {
         120.0,
         ("Vaporisateur", "Output"),
         (
-            ("Vaporisateur", "other", "ArpeggioDeviceBox"),
-            ("Vaporisateur", "other", "PitchDeviceBox"),
-            ("Vaporisateur", "other", "VaporisateurDeviceBox"),
-            ("Vaporisateur", "other", "DelayDeviceBox"),
-            ("Vaporisateur", "other", "ReverbDeviceBox"),
-            ("Vaporisateur", "other", "RevampDeviceBox"),
-            ("Output", "other", "AudioBusBox"),
+            ("Vaporisateur", "other", "Arpeggio"),
+            ("Vaporisateur", "other", "Pitch"),
+            ("Vaporisateur", "other", "Vaporisateur"),
+            ("Vaporisateur", "other", "Delay"),
+            ("Vaporisateur", "other", "Reverb"),
+            ("Vaporisateur", "other", "Revamp"),
+            ("Output", "other", "Output"),
         ),
         roles={"Vaporisateur": "instrument", "Output": "master"},
     ),
@@ -87,12 +87,12 @@ EXPECTED: dict[str, Reads | Refused] = {
     "dawproject/hifa-lang-dawproject/canon.dawproject": Reads(
         150.0,
         ("Acoustic Piano (Nektar)", "canon_guitar_150bpm", "FX 1", "Master"),
-        (("Acoustic Piano (Nektar)", "other", "Sampler"),),
+        (("Acoustic Piano (Nektar)", "other", "Acoustic Piano (Nektar)"),),
     ),
     "dawproject/hifa-lang-dawproject/copied_canon.dawproject": Reads(
         150.0,
         ("Acoustic Piano (Nektar)", "canon_guitar_150bpm", "FX 1", "Master"),
-        (("Acoustic Piano (Nektar)", "other", "Sampler"),),
+        (("Acoustic Piano (Nektar)", "other", "Acoustic Piano (Nektar)"),),
     ),
     "dawproject/perivar-dawproject-typescript/dawproject_bitwig_serialized.xml": Reads(
         120.0,
@@ -155,7 +155,7 @@ EXPECTED: dict[str, Reads | Refused] = {
         125.0, ("Drum Loop", "Delay+", "Master"), (("Delay+", "other", "Delay+"),), clips=2
     ),
     "histories/opendaw-test-dawproject/004_09922a30_test.dawproject": Reads(
-        125.0, ("Drum Loop", "Pure Sine", "Aux 1", "Master"), (("Pure Sine", "other", "Organ"),)
+        125.0, ("Drum Loop", "Pure Sine", "Aux 1", "Master"), (("Pure Sine", "other", "Pure Sine"),)
     ),
     "histories/opendaw-test-dawproject/005_0b29811e_test.dawproject": Reads(
         125.0,
@@ -164,14 +164,14 @@ EXPECTED: dict[str, Reads | Refused] = {
             ("Organ", "other", "Arpeggiator"),
             ("Organ", "other", "Organ"),
             ("Organ", "other", "Delay+"),
-            ("Master", "other", "Polysynth"),
+            ("Master", "other", "Synth 4th"),
         ),
     ),
     "histories/opendaw-test-dawproject/006_a7dad9c9_test.dawproject": Reads(
         125.0, ("Organ", "FX 1", "Master"), device_count=4
     ),
     "histories/opendaw-test-dawproject/007_81b25351_test.dawproject": Reads(
-        110.0, ("Khrns - Drum - 01", "Pure Sine", "FX 1", "Master"), (("Pure Sine", "other", "Organ"),), clips=1
+        110.0, ("Khrns - Drum - 01", "Pure Sine", "FX 1", "Master"), (("Pure Sine", "other", "Pure Sine"),), clips=1
     ),
 }
 
