@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from lxml import etree
@@ -228,19 +228,25 @@ class _Chain:
         self.index = index
         self.track = track
 
-    def devices(self, devices_el: etree._Element, path: tuple[str, ...], out: list[Device]) -> None:
+    def devices(
+        self, devices_el: etree._Element, path: tuple[str, ...], out: list[Device], ids: tuple[str, ...] = ()
+    ) -> None:
         """Every device of a chain in order; a rack is followed by the devices of its chains,
-        named by the rack, the chain (where the rack has several) and the device."""
+        named by the rack, the chain (where the rack has several) and the device. A device's uid
+        is the path of Ids down to it (Live keeps Ids in a chain across saves; a rack's chains
+        count their own from 0)."""
         for el in devices_el:
             if not isinstance(el.tag, str):
                 continue
+            own_ids = (*ids, el.get("Id") or "?")
             own = (*path, _device_name(el))
             name = "/".join(_collapse(own))
             unique, count = name, 1
             while any(d.name == unique for d in out):
                 count += 1
                 unique = f"{name} #{count}"
-            out.append(self._device(el, unique))
+            device = self._device(el, unique)
+            out.append(replace(device, uid=None if "?" in own_ids else "/".join(own_ids)))
             if el.tag not in RACK_TAGS:
                 continue
             branches = [b for b in el.iterfind("Branches/*")] + [b for b in el.iterfind("ReturnBranches/*")]
@@ -248,7 +254,7 @@ class _Chain:
                 inner = branch.find("DeviceChain/*/Devices")
                 if inner is not None:
                     chain = (track_name(branch, branch.tag),) if len(branches) > 1 else ()
-                    self.devices(inner, (*own, *chain), out)
+                    self.devices(inner, (*own, *chain), out, (*own_ids, branch.get("Id") or "?"))
 
     def _device(self, el: etree._Element, name: str) -> Device:
         where = f"track {self.track!r}, device {name!r}"

@@ -473,6 +473,7 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
     pa, pb = a.param_dict, b.param_dict
     if a.params == b.params:
         return
+    names = dict(b.param_names or a.param_names)
     for term in sorted(pa.keys() | pb.keys()):
         unit = unit_of(term)
         if term in pa and term in pb:
@@ -482,7 +483,9 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
         else:
             presence = "added" if term in pb else "removed"
         x, y = pa.get(term), pb.get(term)
-        extra = {"presence": presence} if presence else {}
+        extra: dict[str, Any] = {"presence": presence} if presence else {}
+        if term in names:
+            extra["shown"] = names[term]  # the parameter's name as the plug-in shows it
         out.append(
             Change(
                 "parameter-changed",

@@ -121,6 +121,9 @@ class Device:
     params: tuple[tuple[str, ParamValue], ...] = ()
     state_sha256: str | None = None  # hash of the opaque plug-in state, when the file holds one
     uid: str | None = None  # the id the format gives this instance (REAPER FXID, Ardour processor id)
+    # (term, name the plug-in shows) where the term does not say it (a JSFX's "slider4"): for
+    # people only, so no part of what the device is.
+    param_names: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def param(self, term: str) -> ParamValue:
         for key, value in self.params:

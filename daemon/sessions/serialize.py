@@ -36,6 +36,7 @@ def device_to_dict(d: Device) -> dict[str, Any]:
         "params": [[k, v] for k, v in d.params],
         "state_sha256": d.state_sha256,
         "uid": d.uid,
+        "param_names": [[k, v] for k, v in d.param_names],
     }
 
 
@@ -105,7 +106,8 @@ def send_from_dict(d: dict[str, Any]) -> Send:
 
 
 def device_from_dict(d: dict[str, Any]) -> Device:
-    return Device(**{**d, "params": tuple((k, v) for k, v in d["params"])})
+    names = tuple((k, v) for k, v in d.get("param_names", []))
+    return Device(**{**d, "params": tuple((k, v) for k, v in d["params"]), "param_names": names})
 
 
 def lane_from_dict(d: dict[str, Any]) -> AutomationLane:
