@@ -2,99 +2,113 @@
 differ says so: precision and recall of `daemon.sessions.diff` against an independent reference
 over every consecutive pair of the real histories in ../shared/corpus/histories.
 
-Run from the repo root: `python bench/differ_truth.py [--history NAME] [--show-misses] [--min 0.97]`.
-It prints, per history and in total: pairs, reference facts, our facts, true positives, precision
-and recall on the mix facts, then the same on clip facts. It exits 0 (it is a measurement) unless
-`--min` is given and the total precision or recall of the mix facts is below it.
+Run from the repo root: `python bench/differ_truth.py [--history NAME] [--show-misses]
+[--show-facts] [--min 0.97]`. It prints, per history and in total: pairs, reference facts, our
+facts, true positives, false positives and negatives, ours that the reference allows (implied or
+undecided, below), precision tp/(tp+fp) and recall tp/(tp+fn), on the mix facts, then on the clip
+facts. `--show-misses` lists every false positive and negative by pair, `--show-facts` the
+reference's facts. It exits 0 (it is a measurement) unless `--min` is given and the total
+precision or recall of the mix facts is below it.
 
 THE REFERENCE reads each file on its own, importing nothing of daemon.formats or daemon.sessions
 (the readers, the RPP tokenizer, the model, the differ), and compares the two parses:
 
 - REAPER (.RPP, .rpp-bak): parsed by the PyPI `rpp` package (its own ply lexer and grammar, not
   daemon.formats.rpp). A track is its `TRACKID {GUID}` (the master is "master"); a plug-in is its
-  `FXID {GUID}`. Fader and pan from VOLPAN fields 0-1 (linear gain compared in dB), mute and solo
-  from MUTESOLO (the master's MASTER_VOLUME, MASTERMUTESOLO bits), MAINSEND field 0, NCHAN, the
-  folder tree from ISBUS, sends from each receiver's AUXRECV (source index -> that track's GUID;
-  mode, level, pan, mute, mono, phase, channels), BYPASS (bypass, offline) per plug-in, `FX` for a
-  chain's bypass, envelopes (VOLENV2, PANENV2, ... and PARMENV per plug-in) as PT points while
-  ACT is on, <ITEM> blocks (position, length, mute, fades, gains, offsets, source file, MIDI events)
-  as clips, TEMPO and <TEMPOENVEX>, MARKER lines.
-- Ardour (.ardour): lxml on the XML. A route is its `id`, a processor its `id`; the Amp's
-  gaincontrol, Pannable's pan-azimuth, the mute and solo controllables; intsend processors by target
-  route id; plug-in, trim and insert processors in chain order with their Controllable/Port values;
-  AutomationList events; the regions of the route's playlist; the TempoMap; IsMark locations.
-  Ardour 2 files: the route IO's gain, StreamPanner x, <Insert> and <Send> redirects.
+  `FXID {GUID}`. Fader and pan from VOLPAN fields 0-1 (the master's MASTER_VOLUME), mute and solo
+  from MUTESOLO (MASTERMUTESOLO bits), MAINSEND field 0, NCHAN, the folder tree from ISBUS, sends
+  from each receiver's AUXRECV (source index -> that track's GUID; mode, level, pan, mute, mono,
+  phase, channels), per plug-in BYPASS (bypass, offline), its alias (a rename) and its identity
+  (the display name with its format prefix and the numeric id; the <...> or {...} spelling after
+  the id and the binary's file name differ by platform), the track's `FX` line (a chain's bypass),
+  envelopes (VOLENV2, PANENV2, ... and PARMENV after a plug-in) as PT points while ACT is on, <ITEM>
+  blocks (position, length, mute, fades, gains, offsets, takes, source files, MIDI events) as clips,
+  TEMPO and <TEMPOENVEX>, MARKER lines.
+- Ardour (.ardour): lxml on the XML. A route is its `id`, a processor its `id`: the Amp's
+  gaincontrol, the Pannable's pan-azimuth (0..1, compared as it is), the mute and solo
+  controllables, intsend processors by target route id, the routes the output ports connect to,
+  plug-in, trim and port-insert processors in chain order with their Controllable and Port values,
+  AutomationList events, the regions of the route's playlist, the TempoMap, IsMark locations.
+  Ardour 2 files: the route IO's gain and outputs, StreamPanner x, <Insert> and <Send> redirects.
 - Ableton Live (.als): gzip, then lxml. A track is its `Id` attribute (the master "master"), a
-  device the path of `Id` attributes (and tags) down its racks. Mixer Volume/Pan/Speaker/SoloSink
-  `Manual` values, TrackSendHolder sends to the i-th return track, the output routing target, every
-  `Manual` value inside a device (racks' branches apart) and its `On`, plug-in Buffers, envelopes by
-  their PointeeId, arrangement audio and MIDI clips (times, loop, sample, notes), the master's Tempo
-  and TimeSignature, Locators.
+  device the path of tags and `Id` attributes down its racks. Mixer Volume/Pan/Speaker `Manual`
+  values and SoloSink, TrackSendHolder sends (to the i-th return track), the output routing target,
+  every `Manual` value inside a device (its branches' devices apart) and its On, its UserName (a
+  rename), plug-in state buffers, envelopes by the AutomationTarget their PointeeId names,
+  arrangement audio and MIDI clips (time, start, end, loop, sample, gain, fades, warp markers,
+  notes), the master's Tempo and TimeSignature, Locators. A track's name is its EffectiveName.
 - DAWproject (.dawproject): zipfile, then lxml on project.xml. Exporters regenerate every id at each
-  save, so a track is its name (the n-th of a name is "name#n") with RENAMES below, hand-checked by
-  reading the files; a device is its deviceID (else its tag and deviceName) and its place among the
-  devices of that id on the track. Channel Volume/Pan/Mute/solo, destination, Sends, every `value`
-  of a device's elements but `Enabled`, the device's Enabled, its state file's bytes, Points lanes
-  by the element their target id names, the clips of each track's Lanes (ids stripped), Transport,
-  Markers, TempoAutomation.
+  save, so a track is its name (the n-th of a name is "name#n") with RENAMES and AMBIGUOUS below,
+  hand-checked by reading the files; a device is its deviceID (else its tag and deviceName) with its
+  rank among the devices of that id on the track. The channel's Volume, Pan, Mute, solo,
+  audioChannels and destination, Sends, a device's `name` (a rename), Enabled, state file bytes and
+  every other element's attributes (ids, names, ranges apart), Points lanes by the element their
+  target id names, the clips of each track's Lanes (ids stripped), Transport, Markers,
+  TempoAutomation.
 
 Floats are compared with a tolerance for re-printing: 1e-3 dB for gains (linear values are compared
-in dB, silence equals silence), 1e-6 of the range for pan, 1e-6 relative elsewhere.
+in dB, silence equals silence), 1e-6 absolute for pan, 1e-6 relative (1e-9 absolute) elsewhere.
 
-THE FACTS it emits, one per thing that changed (track and device by the ids above):
+THE FACTS it emits, one per thing that changed (tracks and devices by the ids above):
 ("track-added"|"track-removed"|"track-renamed"|"track-moved", track), ("fader"|"pan"|"mute"|
-"solo"|"main-send"|"channels"|"output", track), ("send"|"send-added"|"send-removed", track, target),
-("fx-bypass", track), ("device-added"|"device-removed"|"device-renamed"|"device-replaced"|
+"solo"|"main-send"|"channels"|"output", track), ("send"|"send-added"|"send-removed", track,
+target), ("fx-bypass", track), ("device-added"|"device-removed"|"device-renamed"|"device-replaced"|
 "device-toggled"|"device-moved", track, device), ("device-params", track, device) when a parameter
-value the file holds in the open changed, ("plugin-state", track, device) when an opaque plug-in
-state changed in a way judged a sound change, ("automation", track, lane), ("tempo"), ("markers"),
-and ("clip", track), scored apart. A move is a track whose parent changed, or one outside a longest
-run of its siblings that kept their order (any such minimal set is accepted); devices likewise.
-Besides the facts it says what is IMPLIED (true but following from another fact, so neither
-required nor wrong: a send to or from an added or removed track, a track renamed by Live after its
-instrument while its user name stays empty, the per-device toggles of a chain bypass, the state of
-a replaced plug-in, the output of a REAPER track whose folder or main send changed) and what it
-cannot DECIDE (listed, never scored).
+value the file holds in the open changed, ("plugin-state", track, device) when only an opaque state
+changed and in a way judged a sound change (below), ("automation", track, lane), ("tempo"),
+("markers"), and ("clip", track), scored apart. A moved track is one whose parent changed, or one
+outside a longest run of its siblings that kept their order; when ours names another set of the
+same, minimal size that leaves the rest in order (a swap of two), ours is taken; devices likewise.
+A device's parameters and its state are one slot in the scoring: ours may say either.
+Besides the facts it says what is IMPLIED, true but following from another fact, so neither
+required nor wrong: a send to or from an added or removed track, a rename by Live (the EffectiveName
+changed while the UserName stays empty: Live names a track after its instrument), the per-device
+toggles of a chain bypass, the parameters and state of a replaced plug-in, a lane of an added or
+removed plug-in, the state of a plug-in whose parameters changed, the output of a REAPER track
+whose folder or main send changed. And what it cannot DECIDE, listed and never scored.
 
-Opaque plug-in states (REAPER's base64 blocks; Live's and DAWproject's state buffers): REAPER's
-own header (plug-in id, magic, pin masks, chunk size, flags) and the program-name trailer after the
-chunk are not sound and are cut away; the plug-in's chunk is then judged:
-- JSON (ReaLearn/Helgobox): parsed, keys named "version" dropped at any depth, compared. Every
-  other difference counts, mappings and controller choices too: the reference cannot tell a sound
-  setting from a control setting there.
-- XML inside the chunk (JUCE "VC2!" states, IK's presets, AU plists): parsed and flattened;
+Opaque plug-in states (REAPER's base64 blocks; Ardour's chunks; Live's and DAWproject's state
+buffers and files): REAPER's own header (plug-in id, magic, pin masks, chunk size, flags) and the
+program-name trailer after the chunk are cut away; the plug-in's chunk is then judged:
+- JSON (ReaLearn/Helgobox): parsed, keys named "version" dropped at any depth, compared (so the
+  order of keys is no change). Every other difference counts, mappings and controller choices too:
+  the reference cannot tell a sound setting from a control setting there.
+- XML inside the chunk (JUCE's "VC2!" states, IK's presets, AU plists): parsed and flattened;
   attributes that name an instance, a version or the editor's view (GUID, *uid, *version, window,
   editor, zoom, scroll, selectedSection/Tab/Page, presetChanged) are dropped; a difference in what
-  is left is a change, one only in base64 blobs or in the bytes around the XML is undecided.
-- Cockos plug-ins (name "(Cockos)"): the chunk's bytes are their parameters; a length-prefixed
-  path to a .reabank file (ReaControlMIDI keeps the machine's path) is cut; ReaEQ is compared on its
-  band records and output gain (version, band count, 33 bytes a band, 16 after), not on the editor
-  size that follows.
+  is left is a change; one only in base64 blobs or in the bytes around the XML is undecided.
+- Cockos plug-ins (the name says "(Cockos)"): the chunk's bytes are their parameters, but a
+  length-prefixed path to a .reabank file (ReaControlMIDI keeps the machine's own) is cut; ReaEQ is
+  compared on its band records and output gain (version, band count, 33 bytes a band, 16 after),
+  not on the editor's size that follows.
 - u-he presets ("#pgm=", key=value lines by module, then an encoded binary copy): the values are
-  compared, but the preset name, the browser's place (PProj, PFold, PFile, GFile), the revision and
-  the editor's page (UI_*, PAGE); a difference only there or in the binary copy is undecided.
-- Anything else (other binaries): equal is no change, different is undecided.
+  compared, but for the preset name, the browser's place (PProj, PFold, PFile, GFile), the versions
+  and the editor's page (UI_*, PAGE); a difference only there or in the binary copy is undecided.
+- Anything else (other binaries, Live's buffers): equal is no change, different is undecided.
 A JS effect's slider values are parameters (its preset name is not); a <JS_SER> difference alone is
-undecided. A change of plug-in (format or id) under one FXID is "device-replaced".
+undecided.
 
-NOT COVERED (no fact either way): pan law, width and dual pan, hardware outputs, record arming,
-monitoring, MIDI routing, phase, track colours and heights, Live's session-view clips and rack
-chains' own mixers, Ardour's routing beyond the outputs of its routes' IO, time signature changes
-inside a tempo map beyond the first, DAWproject scenes, everything of the transport but tempo.
+NOT COVERED (no fact either way): pan law, width and dual pan, REAPER's plug-in pin routing and
+hardware outputs, the play-rate envelope, record arming, monitoring, MIDI routing, phase, colours
+and heights, Live's session-view clips and the mixers of rack chains, Ardour's pan width, DAWproject
+scenes and the rest of the transport; a bare DAWproject <Channel> with no name is "(unnamed)".
 
 OURS: `daemon.formats.read_session` and `daemon.sessions.diff.diff` on the same pair; each Change
-becomes a fact from what it carries: `where["old"]` is the track's place in the old save's
-depth-first order (REAPER: the master, then <TRACK> blocks in file order; Ardour: routes by
-PresentationInfo order or editor order key, the master last; Live: the Tracks in file order, each
-group's members after it, the master last; DAWproject: Structure depth-first), `where["new"]` the
-place in the new save, `where["device"]` a device's index in the old chain (Live: racks followed by
-their branches' devices, depth-first), `where["index"]` in the new one; a send, lane or output
-names its target track, found by name in the new parse, else the old; a lane's device is found by
-name on the track. Changes of `role`, `content_types` and `time_unit` are derived by the readers and
-counted apart ("not scored"); a change of an unknown type is unmatched and listed. The reference's
-depth-first order is checked against the reader's track count, and a pair where they differ is
-flagged. Limits: two devices or tracks of one name can be told apart only by place; an `output` or
-send target given by a name two tracks share resolves to the first.
+becomes a fact from what it carries, with the reference's own parse: `where["old"]` is the track's
+place in the old save's depth-first order (REAPER: the master, then the <TRACK> blocks in file
+order; Ardour: routes by PresentationInfo order or editor order key, the master last; Live: the
+Tracks in file order, each group's members after it, the master last; DAWproject: Structure
+depth-first), `where["new"]` its place in the new save, `where["device"]` a device's index in the
+old chain (Live: a rack, then its branches' devices, depth-first), `where["index"]` in the new one.
+A send or a lane names its target track: that name's place among the reader's tracks of the new
+save (else the old) is the target's place in the reference's. A lane names its device: its place
+in the reader's old chain (else its name) gives the reference's device. Changes of `role`,
+`content_types` and `time_unit` are derived by the readers and counted apart ("not scored"); a
+change of a type not known here is unmatched and listed; `device-renamed`, `main_send` and note-clip
+changes map to their facts. Limits: the mapping trusts that the reader and the reference walk the
+tracks and chains in one order; where the track count, a name the reference has, or a chain's
+length differs, the pair is flagged ("places may mislead"). The reader's default names ("Track 3")
+resolve only through places; two tracks of one name resolve to the first.
 """
 
 from __future__ import annotations
@@ -570,7 +584,8 @@ def reaper_track_key(el: Any, number_: int) -> str:
 
 def reaper_master(root: Any) -> RTrack:
     volpan = rpp_line(root, "MASTER_VOLUME")
-    flags = int((rpp_line(root, "MASTERMUTESOLO") or ["0"])[0] or 0)
+    mutesolo = (rpp_line(root, "MASTERMUTESOLO") or ["0"])[0]
+    flags = int(mutesolo) if mutesolo.isdigit() else 0
     nch = rpp_line(root, "MASTER_NCH")
     fx = rpp_line(root, "MASTER_FX")
     track = RTrack(
@@ -675,8 +690,11 @@ def reaper_device(el: Any, bypass: list[str], index: int) -> RDevice:
         sliders: dict[str, Param] = {}
         first = next((rpp_tokens(i) for i in el.children if rpp_tokens(i)), [])
         for slot, text in enumerate(first[:64], start=1):
-            if text != "-":
-                sliders[f"slider{slot}"] = token_value(text)
+            value = number(text)
+            if text != "-" and value is None:
+                break  # the preset's name, written bare by REAPER 5 where a JS has few sliders
+            if value is not None:
+                sliders[f"slider{slot}"] = value
         return RDevice(
             key=f"#fx{index}",
             name=alias or display,
@@ -1788,6 +1806,7 @@ LANE_TERMS = {
     "trim.volume_db": "trim",
 }
 SEND_LEAVES = {"level_db": "level", "pan": "pan", "enabled": "mute"}
+DEVICE_KINDS = frozenset({"device-removed", "device-moved", "device-toggled", "device-renamed", "device-replaced"})
 
 
 @dataclass
@@ -1876,11 +1895,17 @@ class Mapper:
                 return None
             return Fact("device-added", k, partner.devices[index].key)
         device = where.get("device")
+        if not isinstance(device, int) and isinstance(where.get("index"), int) and kind.startswith("device-"):
+            partner = self.new_track_of(track)  # a change that names its device in the new chain only
+            index = where["index"]
+            if partner is None or not 0 <= index < len(partner.devices):
+                return None
+            return Fact(kind, k, partner.devices[index].key) if kind in DEVICE_KINDS else None
         if isinstance(device, int):
             if not 0 <= device < len(track.devices):
                 return None
             d = track.devices[device].key
-            if kind in ("device-removed", "device-moved", "device-toggled", "device-renamed"):
+            if kind in DEVICE_KINDS:
                 return Fact(kind, k, d)
             if kind == "plugin-state-changed":
                 return Fact("plugin-state", k, d)
