@@ -399,7 +399,7 @@ def xml_view(chunk: bytes) -> StateView | None:
 
 
 # u-he's text presets: the preset's name, the browser's place and the editor's page are no sound.
-_UHE_NOT_SOUND = re.compile(r"^(#pgm|UI_|PAGE|PagesOn$|PProj$|PFold$|PFile$|GFile$|Rev$)")
+_UHE_NOT_SOUND = re.compile(r"^(#pgm|#Vers$|UI_|PAGE|PagesOn$|PProj$|PFold$|PFile$|GFile$|Rev$)")
 
 
 def uhe_view(chunk: bytes) -> StateView | None:
