@@ -131,6 +131,37 @@ def test_other_formats_on_real_pairs(histories: Path) -> None:
     assert _truth(*_pair(histories, "ardour-1region", "001", "002")).facts == {Fact("clip", "88")}
 
 
+@pytest.mark.corpus
+def test_renamed_and_replaced_plug_ins(histories: Path) -> None:
+    # 001 -> 002: the unnamed JS utility/volume {3B67...} is aliased "Muter" (and moved last);
+    # AmpliTube 5 {4524...} turned from VST to VST3 under the same FXID: replaced, not renamed.
+    truth = _truth(*_pair(histories, "glutones-toast-band-session", "001", "002"))
+    keith, amplitube = "{A0883E74-9574-7841-9C71-BC65E741F577}", "{F79D5A58-1606-8847-A14F-708E3129A503}"
+    muter, amp = "{3B677EA7-59AD-F340-AD15-8990D79A6E7F}", "{45246127-9EF1-B943-A5D8-C03C0A25D175}"
+    assert {Fact("device-renamed", keith, muter), Fact("device-moved", keith, muter)} <= truth.facts
+    assert Fact("device-replaced", amplitube, amp) in truth.facts
+    assert Fact("device-renamed", amplitube, amp) not in truth.facts
+    assert Fact("plugin-state", amplitube, amp) in truth.implied
+
+
+@pytest.mark.corpus
+def test_an_ambiguous_rename_leaves_only_what_holds_both_ways(histories: Path) -> None:
+    old, new = _pair(histories, "opendaw-test-dawproject", "003", "004")
+    truth = dt.truth_of(
+        dt.reference_session(old), dt.reference_session(new), {}, dt.AMBIGUOUS["opendaw-test-dawproject"]["004"]
+    )
+    assert truth.facts == {
+        Fact("clip", "Drum Loop"),
+        Fact("fader", "Drum Loop"),
+        Fact("fader", "Master"),
+        Fact("solo", "Drum Loop"),
+        Fact("track-added", "Pure Sine"),
+    }
+    assert {Fact("track-renamed", "Delay+"), Fact("track-removed", "Delay+"), Fact("track-added", "Aux 1")} <= (
+        truth.undecided
+    )
+
+
 # -- real files mutated by hand ------------------------------------------------------------------------
 @pytest.mark.corpus
 def test_two_swapped_tracks_are_one_move(histories: Path, tmp_path: Path) -> None:
@@ -215,15 +246,12 @@ def test_cockos_state_without_its_reabank_path(histories: Path) -> None:
         )
         == "same"
     )
-    flipped = bytearray(blob)
-    flipped[-20] ^= 0x01  # inside the chunk, past the path
-    assert (
-        dt.state_verdict(
-            dt.plugin_state("VST: ReaControlMIDI (Cockos)", blob),
-            dt.plugin_state("VST: ReaControlMIDI (Cockos)", bytes(flipped)),
-        )
-        == "changed"
+    at = blob.index(dt.reaper_chunk(blob)) + len(dt.reaper_chunk(blob)) - 1
+    flipped = blob[:at] + bytes([blob[at] ^ 0x01]) + blob[at + 1 :]  # the chunk's last byte
+    verdict = dt.state_verdict(
+        dt.plugin_state("VST: ReaControlMIDI (Cockos)", blob), dt.plugin_state("VST: ReaControlMIDI (Cockos)", flipped)
     )
+    assert verdict == "changed"
 
 
 # -- states, scoring and mapping on made-up cases ---------------------------------------------------
