@@ -1879,6 +1879,8 @@ class Mapper:
         if track is None:
             return None
         k = track.key
+        if kind == "track-renamed" and where.get("auto_name"):
+            return "number of an unnamed track"  # REAPER's "Track N" label followed the track's place
         if kind in ("track-removed", "track-renamed", "track-moved"):
             return Fact(kind, k)
         if "clip" in kind or "note" in kind:

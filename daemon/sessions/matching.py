@@ -28,7 +28,7 @@ DB_TOLERANCE = 1e-3
 PAN_TOLERANCE = 1e-6  # of the -1..+1 range
 REL_TOLERANCE = 1e-6
 ABS_TOLERANCE = 1e-9
-RENAME_THRESHOLD = 3.0
+RENAME_THRESHOLD = 4.0
 
 
 def close(a: Any, b: Any, unit: str | None = None) -> bool:
@@ -142,19 +142,18 @@ def _similarity(o: Node, n: Node, pairs: dict[int, int]) -> float:
     a, b = o.track, n.track
     score = 2.0 if a.role == b.role else -2.0
     score += 1.0 if a.content_types == b.content_types else 0.0
-    dev_a = sorted((d.kind, d.name) for d in a.devices)
-    dev_b = sorted((d.kind, d.name) for d in b.devices)
+    dev_a = sorted((d.kind, d.plugin_id or d.name) for d in a.devices)
+    dev_b = sorted((d.kind, d.plugin_id or d.name) for d in b.devices)
     if dev_a or dev_b:
         common = sum(min(dev_a.count(x), dev_b.count(x)) for x in set(dev_a))
         score += 4.0 * common / max(len(dev_a), len(dev_b)) - 2.0
     else:
         score += 1.0
-    files_a = {c.file for c in a.clips}
-    files_b = {c.file for c in b.clips}
-    if files_a and files_b:
-        score += 4.0 * len(files_a & files_b) / len(files_a | files_b) - 1.0
-    elif files_a or files_b:
-        score -= 1.0
+    for content_a, content_b in ((_clip_files(a), _clip_files(b)), (_notes(a), _notes(b))):
+        if content_a and content_b:
+            score += 4.0 * len(content_a & content_b) / len(content_a | content_b) - 1.0
+        elif content_a or content_b:
+            score -= 1.0
     if close(a.channel.volume_db, b.channel.volume_db, "dB") and close(a.channel.pan, b.channel.pan, "pan"):
         score += 1.0
     if a.sends and {s.target for s in a.sends} == {s.target for s in b.sends}:
@@ -163,6 +162,15 @@ def _similarity(o: Node, n: Node, pairs: dict[int, int]) -> float:
     if same_parent and o.sibling == n.sibling:
         score += 1.5
     return score
+
+
+def _clip_files(track: Track) -> set[str]:
+    return {c.file for c in track.clips if c.file}
+
+
+def _notes(track: Track) -> set[tuple[float, int]]:
+    """A track's notes as (time on the timeline, key): what its note clips play."""
+    return {(round(c.position + t, 3), key) for c in track.clips for t, _, key, _ in c.notes}
 
 
 def kept_in_order(values: list[int], stayed: list[bool]) -> set[int]:
