@@ -25,6 +25,8 @@ and public readers of the format):
 | arrangement `AudioClip` (Time, CurrentStart/End,       | Clip (beats); the reference is data,   |
 | `SampleRef/FileRef` RelativePath/Path, SampleVolume,   | never opened                           |
 | `Fades`, `Disabled`)                                   |                                        |
+| arrangement `MidiClip` (its KeyTracks' MidiKey and     | Clip with no file and its notes        |
+| MidiNoteEvents: Time, Duration, Velocity, IsEnabled)   | (velocity / 127)                       |
 
 Devices, their parameters and how parameter values map to standard terms are read by
 `ableton_devices.py`.
@@ -248,6 +250,9 @@ class _Reader:
                 clip = self._clip(clip_el, build.name)
                 if clip is not None:
                     build.clips.append(clip)
+        notes = chain.find("MainSequencer/ClipTimeable/ArrangerAutomation/Events")
+        if notes is not None:
+            build.clips.extend(self._note_clip(clip_el, build.name) for clip_el in notes.iterchildren("MidiClip"))
 
     def _channel(self, index: int, mixer: etree._Element, chain: etree._Element) -> Channel:
         where = f"track {self.builds[index].name!r}"
@@ -414,6 +419,38 @@ class _Reader:
             fade_out=self.values.number(value_of(el.find("Fades/FadeOutLength")), f"{where} fade out") or 0.0,
             play_start=self.values.number(value_of(el.find("Loop/LoopStart")), f"{where} start") or 0.0,
             enabled=(value_of(el.find("Disabled")) or "false").lower() != "true",
+        )
+
+    def _note_clip(self, el: etree._Element, track: str) -> Clip:
+        """An arrangement MidiClip: its place and its notes (KeyTrack's MidiKey, each enabled
+        MidiNoteEvent's Time from the clip's start, Duration, Velocity 0..127 as 0..1)."""
+        name = value_of(el.find("Name")) or ""
+        where = f"track {track!r} note clip {name!r}"
+        start = self.values.number(value_of(el.find("CurrentStart")), where)
+        end = self.values.number(value_of(el.find("CurrentEnd")), where)
+        if start is None:
+            start = self.values.number(el.get("Time"), where) or 0.0
+        notes: list[tuple[float, float, int, float]] = []
+        for key_track in el.iterfind("Notes/KeyTracks/KeyTrack"):
+            key = self.values.number(value_of(key_track.find("MidiKey")), f"{where} key")
+            if key is None:
+                continue
+            for event in key_track.iterfind("Notes/MidiNoteEvent"):
+                if (event.get("IsEnabled") or "true").lower() == "false":
+                    continue
+                time = self.values.number(event.get("Time"), f"{where} note time")
+                length = self.values.number(event.get("Duration"), f"{where} note duration")
+                velocity = self.values.number(event.get("Velocity"), f"{where} note velocity")
+                if time is not None and length is not None:
+                    notes.append((time, length, int(key), (velocity if velocity is not None else 100.0) / 127.0))
+        return Clip(
+            file="",
+            position=start,
+            duration=(end - start) if end is not None else 0.0,
+            name=name,
+            play_start=self.values.number(value_of(el.find("Loop/LoopStart")), f"{where} start") or 0.0,
+            enabled=(value_of(el.find("Disabled")) or "false").lower() != "true",
+            notes=tuple(sorted(notes)),
         )
 
     # -- freezing ----------------------------------------------------------------------------

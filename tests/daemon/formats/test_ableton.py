@@ -388,10 +388,11 @@ def _one(changes: list[Change], type_: str, **fields: object) -> Change:
 
 @pytest.mark.corpus
 def test_history_v1_to_v2_operator_added(corpus: Path) -> None:
-    # "v1": Operator dropped on the MIDI track; Live renames the unnamed track after it.
+    # "v1": Operator dropped on the MIDI track; Live renames the unnamed track after it; a clip
+    # of four notes drawn.
     versions = _history(corpus)
     changes = diff(versions[0], versions[1])
-    assert sorted(c.type for c in changes) == ["device-added", "track-renamed"]
+    assert sorted(c.type for c in changes) == ["clip-added", "device-added", "track-renamed"]
     renamed = _one(changes, "track-renamed")
     assert (renamed.before, renamed.after) == ("1-MIDI", "1-Operator")
     added = _one(changes, "device-added", track="1-Operator")
@@ -426,3 +427,22 @@ def test_history_v5_to_v6_audio_track_replaced_by_a_drum_kit(corpus: Path) -> No
     assert sorted(c.type for c in changes) == ["track-added", "track-removed"]
     assert _one(changes, "track-removed").track == "2-Audio"
     assert _one(changes, "track-added").track == "2-24_7 Kit"
+
+
+@pytest.mark.corpus
+def test_a_midi_clip_is_a_note_clip_and_its_notes_are_diffed(corpus: Path) -> None:
+    """tioxy-alp-als v1 -> v2: a one-bar MIDI clip (looped to 16 beats) with four notes was
+    drawn on the MIDI track, keys 65 at beats 0, 1, 2 and 62 at beat 3, velocity 100."""
+    history = sorted((corpus / "histories" / "tioxy-alp-als").glob("*.als"))
+    old, new = read_ableton(history[0]), read_ableton(history[1])
+    (clip,) = new.track("1-Operator").clips
+    assert (clip.file, clip.position, clip.duration) == ("", 0.0, 16.0)
+    assert [(t, d, k) for t, d, k, _ in clip.notes] == [
+        (0.0, 0.25, 65),
+        (1.0, 0.25, 65),
+        (2.0, 0.25, 65),
+        (3.0, 0.25, 62),
+    ]
+    assert {round(v * 127) for *_, v in clip.notes} == {100}
+    added = [c for c in diff(old, new) if c.type == "clip-added"]
+    assert [(c.track, len(c.after["notes"])) for c in added] == [("1-Operator", 4)]
