@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from daemon.sessions.sentences import sentence
+
 
 @dataclass(frozen=True)
 class Change:
@@ -53,32 +55,5 @@ class Change:
         )
 
     def describe(self) -> str:
-        """One line a person reads: "Kick / EQ: eq.band2.gain_db -2.0 dB -> -4.5 dB"."""
-        subject = " / ".join(x for x in (self.track, self.device) if x) or "session"
-        what = self.parameter or ""
-        if self.type in ("parameter-changed", "tempo-changed"):
-            presence = self.where.get("presence")
-            if presence == "added":
-                return f"{subject}: {what} set to {_fmt(self.after, self.unit)} (new)"
-            if presence == "removed":
-                return f"{subject}: {what} removed (was {_fmt(self.before, self.unit)})"
-            return f"{subject}: {what} {_fmt(self.before, self.unit)} -> {_fmt(self.after, self.unit)}"
-        if self.type == "session-started":
-            tracks = (self.after or {}).get("tracks", [])
-            return f"session started with {len(tracks)} track(s): {', '.join(tracks[:8])}{' ...' if len(tracks) > 8 else ''}"
-        if self.type == "track-renamed":
-            return f"track renamed {self.before!r} -> {self.after!r}"
-        if self.type == "device-toggled":
-            return f"{subject}: {'on' if self.after else 'bypassed'}"
-        if self.type == "device-moved":
-            return f"{subject}: moved from slot {self.before + 1} to {self.after + 1}"
-        return f"{subject}: {self.type}{(' ' + what) if what else ''}"
-
-
-def _fmt(value: Any, unit: str | None) -> str:
-    if value is None:
-        return "-inf dB" if unit == "dB" else "none"
-    if isinstance(value, float):
-        text = f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 1e5 else f"{value:.6g}"
-        return f"{text} {unit}".strip() if unit else text
-    return f"{value} {unit}".strip() if unit else str(value)
+        """One line a person reads: "Kick: EQ bell 556 Hz -7.8 dB -> 907 Hz -4.1 dB" (see sentences.py)."""
+        return sentence(self)
