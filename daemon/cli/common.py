@@ -116,10 +116,11 @@ def verdict_line(verdict: LoggedEvent | None, indent: int = 8) -> str:
 def event_line(event: LoggedEvent) -> str:
     from daemon.log.events import CHANGE_TYPES
     from daemon.sessions.changes import Change
+    from daemon.sessions.sentences import sentence
 
     head = f"{event.position:>6}  {event.at:%Y-%m-%d %H:%M}  {event.user:<10} {event.session} v{event.version or '-'}"
     if event.type in CHANGE_TYPES:
-        return f"{head}  {Change.from_payload(event.type, event.payload).describe()}"
+        return f"{head}  {sentence(Change.from_payload(event.type, event.payload))}"
     if event.type == "session-saved":
         saved = f"{head}  saved {Path(event.payload['file']).name} ({event.payload['changes']} change(s))"
         problems = [p.get("text") or p.get("reason") for p in event.payload.get("problems", [])]
