@@ -67,7 +67,10 @@ def _clip_label(change: Change, clip: dict[str, Any] | None = None) -> str:
     else:  # a changed clip: by its new name, its old file, or what `parameter` says (its file, or a note clip's name)
         before = change.before if isinstance(change.before, dict) else {}
         after = change.after if isinstance(change.after, dict) else {}
-        name = after.get("name") or file_name(str(before.get("file") or change.parameter or ""))
+        if "notes" in before or "notes" in after:  # a note clip: `parameter` is its name, not a path
+            name = after.get("name") or change.parameter or ""
+        else:
+            name = after.get("name") or file_name(str(before.get("file") or change.parameter or ""))
         kind = "clip"
     return f"{kind} {quoted(name)}" if name else kind
 

@@ -293,6 +293,17 @@ SENTENCES = {
         ),
         'Bass: clip "Bass riff": 3 notes added, 1 removed, 1 moved, 1 changed',
     ),
+    "a note clip is named by its name even with a slash in it": (
+        Change(
+            "clip-changed",
+            track="Bass",
+            parameter="Verse 1/2",
+            before={"notes": [[0, 1, 36, 0.8]]},
+            after={"notes": []},
+            unit="beats",
+        ),
+        'Bass: clip "Verse 1/2": 1 note removed',
+    ),
     "note clip added": (
         Change(
             "clip-added",
