@@ -96,7 +96,8 @@ def _parameter(change: Change) -> list[str]:
         return [_channel(change, term)]
     if term.startswith("device."):
         return [_device_field(term[len("device.") :], change.before, change.after)]
-    return [_device_parameter(term, change.before, change.after, presence)]
+    shown = change.where.get("shown")
+    return [_device_parameter(term, change.before, change.after, presence, str(shown) if shown else None)]
 
 
 def _channel(change: Change, term: str) -> str:
@@ -165,6 +166,8 @@ def _channels(value: Any) -> str:
 
 
 def _device_field(leaf: str, a: Any, b: Any) -> str:
+    if leaf == "plugin" and isinstance(a, dict) and isinstance(b, dict):
+        return _plugin(a, b)
     if leaf == "format":
         return f"now the {FORMATS.get(str(b), str(b))} version (was {FORMATS.get(str(a), str(a))})"
     if leaf == "plugin_id":
@@ -176,10 +179,23 @@ def _device_field(leaf: str, a: Any, b: Any) -> str:
     return f"{words(leaf)} {_plain_change(a, b)}"
 
 
-def _value_format(term: str) -> tuple[str, Format]:
-    """A parameter's readable name and how its values read."""
-    if term.startswith("param."):
-        name, unit = raw_name(term[len("param.") :])
+def _plugin(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """The same plug-in saved as another format, id or maker (`device.plugin`: the fields that
+    changed, the state's hash among them, which says nothing to a person)."""
+    said = []
+    if "format" in b:
+        said.append(_device_field("format", a.get("format"), b["format"]))
+    elif "plugin_id" in b:
+        said.append("plug-in identifier changed")
+    if "vendor" in b:
+        said.append(_device_field("vendor", a.get("vendor"), b["vendor"]))
+    return ", ".join(said) or "plug-in settings changed"
+
+
+def _value_format(term: str, shown: str | None = None) -> tuple[str, Format]:
+    """A parameter's readable name (the plug-in's own where the change says it) and how its values read."""
+    if shown or term.startswith("param."):
+        name, unit = raw_name(shown or term[len("param.") :])
         stated = UNIT_FORMATS.get(unit or "")
         if stated is not None:
             return name, stated
@@ -195,8 +211,8 @@ def _value_format(term: str) -> tuple[str, Format]:
     return term_name(term), raw
 
 
-def _device_parameter(term: str, a: Any, b: Any, presence: str | None) -> str:
-    name, fmt = _value_format(term)
+def _device_parameter(term: str, a: Any, b: Any, presence: str | None, shown: str | None) -> str:
+    name, fmt = _value_format(term, shown)
     if presence == "added":
         return f"{name} added: {fmt(b, 0)}"
     if presence == "removed":
@@ -208,6 +224,8 @@ def _device_parameter(term: str, a: Any, b: Any, presence: str | None) -> str:
 
 
 def _plain_change(a: Any, b: Any) -> str:
+    if isinstance(a, dict) or isinstance(b, dict):
+        return "changed"
     return f"{_plain(a)}{ARROW}{_plain(b)}"
 
 
@@ -337,6 +355,8 @@ def _track_moved(change: Change) -> list[str]:
 
 
 def _renamed(change: Change) -> list[str]:
+    if change.where.get("auto_name"):  # an unnamed track, listed by the number of its new place
+        return [f"renumbered {quoted(change.before)}{ARROW}{quoted(change.after)} (an unnamed track)"]
     return [f"renamed {quoted(change.before)}{ARROW}{quoted(change.after)}"]
 
 

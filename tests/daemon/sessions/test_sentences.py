@@ -100,6 +100,27 @@ SENTENCES = {
         param("param.slider7", 1.0, None, device="Meter", presence="removed"),
         "Kick: Meter slider 7 removed (was 1)",
     ),
+    "a plug-in saved as another format is one sentence": (
+        param(
+            "device.plugin",
+            {"format": "au", "plugin_id": "ITSR: StudioLink", "vendor": "ITSR", "state_sha256": "ab"},
+            {"format": "vst2", "plugin_id": "1769239410<56>", "vendor": "IT-Service", "state_sha256": "cd"},
+            device="StudioLink",
+        ),
+        'Kick: StudioLink now the VST2 version (was AU), maker "ITSR" -> "IT-Service"',
+    ),
+    "a plug-in under a new identifier": (
+        param("device.plugin", {"plugin_id": "1919247729"}, {"plugin_id": "1919247729<56>"}, device="ReaEQ"),
+        "Kick: ReaEQ plug-in identifier changed",
+    ),
+    "a slider by the name the effect gives it": (
+        param("param.slider4", -20.0, -24.0, device="JS", shown="Threshold (dB)"),
+        "Kick: JS Threshold -20 dB -> -24 dB",
+    ),
+    "a setting with no words of its own": (
+        param("device.layout", {"a": 1}, {"a": 2}, device="X"),
+        "Kick: X layout changed",
+    ),
     "format": (param("device.format", "vst2", "vst3", device="Amp"), "Kick: Amp now the VST3 version (was VST2)"),
     "plug-in id": (param("device.plugin_id", "1<ab>", "1{cd}", device="Amp"), "Kick: Amp plug-in identifier changed"),
     "maker": (param("device.vendor", "ITSR", "IT-Service", device="SL"), 'Kick: SL maker "ITSR" -> "IT-Service"'),
@@ -136,6 +157,10 @@ SENTENCES = {
     "track renamed": (
         Change("track-renamed", track="Keith", before="Track 1", after="Keith"),
         'Keith: renamed "Track 1" -> "Keith"',
+    ),
+    "an unnamed track numbered by its new place": (
+        Change("track-renamed", track="Track 3", before="Track 2", after="Track 3", where={"auto_name": True}),
+        'Track 3: renumbered "Track 2" -> "Track 3" (an unnamed track)',
     ),
     "track moved in order": (
         Change("track-moved", track="Kick", before={"parent": None, "index": 2}, after={"parent": None, "index": 0}),
