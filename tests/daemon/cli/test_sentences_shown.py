@@ -21,17 +21,7 @@ STORED_TERM = re.compile(
     r"volume_db|pan|mute|solo|main_send|output|role|content_types|audio_channels|time_unit|device\.\w+"
     r"|send\..+\.\w+|(?:eq|comp|gate|limiter|delay|reverb)\.[\w.]+|param\..+"
 )
-FLOOR = re.compile(r"-1[45][04](?:\.0+)? dB")
-# The differ cannot compare the notes of note clips yet (a list where it expects a number): the
-# pairs and histories it stops on, until that fix lands; strict=False so they pass once it does.
-DIFFER_STOPS = pytest.mark.xfail(
-    raises=TypeError, strict=False, reason="the differ cannot compare note clips' notes yet"
-)
-DIFFER_STOPS_ON = {
-    ("ardour-1region", "002_3d3fa9ae_1region.ardour"),
-    ("opendaw-test-dawproject", "003_4572633d_test.dawproject"),
-    ("opendaw-test-dawproject", "004_09922a30_test.dawproject"),
-}
+FLOOR = re.compile(r"-(?:150|144)(?:\.0+)? dB")
 
 
 def _saves(history: Path) -> list[Path]:
@@ -47,14 +37,12 @@ def _pairs() -> list:
     for history in _histories():
         saves = _saves(history)
         for old, new in zip(saves, saves[1:]):
-            marks = [DIFFER_STOPS] if (history.name, new.name) in DIFFER_STOPS_ON else []
-            pairs.append(pytest.param(old, new, marks=marks, id=f"{history.name}/{new.name[:3]}"))
+            pairs.append(pytest.param(old, new, id=f"{history.name}/{new.name[:3]}"))
     return pairs or [pytest.param(None, None, marks=pytest.mark.skip(reason=f"the corpus is not at {CORPUS}"))]
 
 
 def _by_history() -> list:
-    stops = {history for history, _ in DIFFER_STOPS_ON}
-    histories = [pytest.param(h, marks=[DIFFER_STOPS] if h.name in stops else [], id=h.name) for h in _histories()]
+    histories = [pytest.param(h, id=h.name) for h in _histories()]
     return histories or [pytest.param(None, marks=pytest.mark.skip(reason=f"the corpus is not at {CORPUS}"))]
 
 
