@@ -19,10 +19,10 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from daemon.sessions.model import Session, Track
+from daemon.sessions.model import Channel, Session, Track
 
 DB_TOLERANCE = 1e-3
 PAN_TOLERANCE = 1e-6  # of the -1..+1 range
@@ -127,10 +127,12 @@ def match_tracks(old_nodes: list[Node], new_nodes: list[Node]) -> dict[int, int]
         for o in rest_old:
             score = _similarity(o, n, pairs)
             if score >= RENAME_THRESHOLD:
-                scored.append((-score, abs(o.index - n.index), n.index, o.index))
+                # Ties go to the track whose mixer strip is the same to the bit, then the nearer one.
+                same = o.track.channel == _renamed_channel(n.track.channel, o.track.channel)
+                scored.append((-score, not same, abs(o.index - n.index), n.index, o.index))
     scored.sort()
     used_old: set[int] = set()
-    for _, _, n_index, o_index in scored:
+    for *_, n_index, o_index in scored:
         if n_index not in pairs and o_index not in used_old:
             pairs[n_index] = o_index
             used_old.add(o_index)
@@ -162,6 +164,11 @@ def _similarity(o: Node, n: Node, pairs: dict[int, int]) -> float:
     if same_parent and o.sibling == n.sibling:
         score += 1.5
     return score
+
+
+def _renamed_channel(channel: Channel, like: Channel) -> Channel:
+    """`channel` with the output of `like` (an output names a track, which may be renamed too)."""
+    return channel if channel.output == like.output else replace(channel, output=like.output)
 
 
 def _clip_files(track: Track) -> set[str]:

@@ -83,7 +83,7 @@ def test_ardour_history_region_moved_then_nothing(log: dict) -> None:
 @pytest.mark.corpus
 def test_ableton_history_instrument_added_tuned_and_track_replaced(log: dict) -> None:
     second = changes(log, "als", "002_5d4e0ad8_als.als")
-    assert sorted(c[0] for c in second) == ["device-added", "track-renamed"]
+    assert sorted(c[0] for c in second) == ["clip-added", "device-added", "track-renamed"]  # a clip of four notes drawn
     assert ("track-renamed", "1-Operator", None, "1-MIDI", "1-Operator") in second
     third = changes(log, "als", "003_d64e0d81_als.als")
     assert sorted(c[2] for c in third) == [
