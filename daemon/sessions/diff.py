@@ -15,6 +15,7 @@ track's new name.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -415,6 +416,7 @@ def _match_devices(old: list[Device], new: list[Device]) -> dict[int, int]:
 
 
 _PLUGIN_FIELDS = ("format", "plugin_id", "vendor")
+_BAND = re.compile(r"^(eq\.band\d+)\.(?!type$)")
 
 
 def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out: list[Change]) -> None:
@@ -486,6 +488,11 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
         extra: dict[str, Any] = {"presence": presence} if presence else {}
         if term in names:
             extra["shown"] = names[term]  # the parameter's name as the plug-in shows it
+        band = _BAND.match(term)
+        if band:  # an EQ band's changes name the band by its type, for people
+            band_type = pb.get(f"{band.group(1)}.type", pa.get(f"{band.group(1)}.type"))
+            if isinstance(band_type, str):
+                extra["band_type"] = band_type
         out.append(
             Change(
                 "parameter-changed",

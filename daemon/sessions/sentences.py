@@ -91,7 +91,11 @@ def _parameter(change: Change) -> list[str]:
     presence = change.where.get("presence")
     band = BAND_TERM.match(term)
     if band:
-        return [band_phrase(int(band.group(1)), {band.group(2): (change.before, change.after, presence)})]
+        return [
+            band_phrase(
+                int(band.group(1)), _with_band_type(change, {band.group(2): (change.before, change.after, presence)})
+            )
+        ]
     if change.device is None:
         return [_channel(change, term)]
     if term.startswith("device."):
@@ -270,8 +274,19 @@ def band_phrase(number: int, fields: BandFields) -> str:
     return ", ".join(said)
 
 
+def _with_band_type(change: Change, fields: BandFields) -> BandFields:
+    """The band's type, which the differ states beside a band's change (`where["band_type"]`),
+    where the type itself did not change: the band is then named by it ("bell")."""
+    band_type = change.where.get("band_type")
+    if band_type and "type" not in fields:
+        fields["type"] = (band_type, band_type, None)
+    return fields
+
+
 def _band_name(band_type: Any, number: int) -> str:
-    return BAND_TYPES.get(str(band_type), f"band {number}") if band_type else f"band {number}"
+    """ "band 2 bell": the band's number as the EQ counts it, and its type where known."""
+    kind = BAND_TYPES.get(str(band_type)) if band_type else None
+    return f"band {number} {kind}" if kind else f"band {number}"
 
 
 def _band_came(number: int, fields: BandFields, how: str) -> str:
@@ -497,6 +512,7 @@ def device_lines(changes: Sequence[Change]) -> list[str]:
             bands[number] = {}
             order.append(number)
         bands[number][band.group(2)] = (change.before, change.after, change.where.get("presence"))
+        _with_band_type(change, bands[number])
     lines: list[str] = []
     for item in order:
         if isinstance(item, int):

@@ -388,7 +388,7 @@ def test_each_change_reads_as_one_sentence(change: Change, expected: str) -> Non
 BANDS = {
     "one band moved in one save is one line named by its type": (
         band(3, type=("bell", "bell"), freq_hz=(556.0, 907.0), gain_db=(-7.8, -4.1), q=(5.0, 10.0)),
-        "bell 556 Hz -7.8 dB Q 5 -> 907 Hz -4.1 dB Q 10",
+        "band 3 bell 556 Hz -7.8 dB Q 5 -> 907 Hz -4.1 dB Q 10",
     ),
     "a band whose type is unknown is named by its number": (
         band(2, freq_hz=(401.96, 363.58), gain_db=(-3.37, -2.38)),
@@ -552,3 +552,13 @@ def test_levels_pans_qs_and_ratios_carry_their_units() -> None:
     assert [pan(0.0), pan(-1.0), pan(0.38)] == ["centre", "100 % L", "38 % R"]
     assert [q(0.667), q(10.0), q(1.78)] == ["Q 0.67", "Q 10", "Q 1.8"]
     assert [ratio(4.0), ratio(2.5), ratio(None)] == ["4:1", "2.5:1", "inf:1"]
+
+
+def test_a_band_whose_type_did_not_change_is_named_by_the_type_the_differ_states() -> None:
+    where = {"old": 1, "device": 2, "band_type": "bell"}
+    changes = [
+        Change("parameter-changed", "Keith", "ReaEQ", "eq.band2.freq_hz", 401.96, 363.58, "Hz", dict(where)),
+        Change("parameter-changed", "Keith", "ReaEQ", "eq.band2.gain_db", -3.37, -2.38, "dB", dict(where)),
+    ]
+    assert outline(changes) == [(0, "Keith"), (1, "ReaEQ"), (2, "band 2 bell 402 Hz -3.4 dB -> 364 Hz -2.4 dB")]
+    assert changes[0].describe() == "Keith: ReaEQ band 2 bell 402 Hz -> 364 Hz"
