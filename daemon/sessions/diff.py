@@ -133,6 +133,7 @@ def _session_level(old: Session, new: Session, out: list[Change]) -> None:
                 before=[list(p) for p in old.tempo_automation] or None,
                 after=[list(p) for p in new.tempo_automation] or None,
                 unit="BPM",
+                where={"time_unit": TIME_UNITS.get(new.time_unit, new.time_unit)},
             )
         )
     old_markers = [(m.name, m.time) for m in old.markers]
@@ -283,7 +284,7 @@ def _track_details(
     if a.devices != b.devices:
         device_renames = _devices(a.devices, b.devices, name, where, out)
     if a.automation != b.automation or renames:
-        _automation(a.automation, b.automation, renames, device_renames, name, where, out)
+        _automation(a.automation, b.automation, renames, device_renames, name, {**where, "time_unit": time_unit}, out)
     if a.clips != b.clips:
         _clips(a.clips, b.clips, name, where, time_unit, out)
 
@@ -552,7 +553,7 @@ def _automation(
                 before=lane_to_dict(x)["points"] if x else None,
                 after=lane_to_dict(y)["points"] if y else None,
                 unit=unit or None,
-                where={**where, "interpolation": y.interpolation if y else None},
+                where={**where, "interpolation": y.interpolation if y else None},  # time_unit: the points' times
             )
         )
 
