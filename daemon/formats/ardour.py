@@ -252,7 +252,9 @@ class _Reader:
         name = proc.get("name") or kind
         node = proc.find(kind) if kind in PLUGIN_FORMATS else None
         ports = processor_ports(proc, node, f"track {b.name!r}, device {name!r}", self.problems)
-        device = build_device(name, kind, proc.get("unique-id"), _yes(proc.get("active")), ports, state_hash(node))
+        device = build_device(
+            name, kind, proc.get("unique-id"), _yes(proc.get("active")), ports, state_hash(node, name)
+        )
         automation = proc.find("Automation")
         if automation is not None:
             for alist in automation.iterchildren("AutomationList"):
@@ -294,7 +296,7 @@ class _Reader:
         node = el.find(kind) if kind else None
         ports = insert_ports(el, node, f"track {b.name!r}, device {name!r}", self.problems)
         active = redirect is None or _yes(redirect.get("active"))
-        device = build_device(name, kind, el.get("unique-id"), active, ports, state_hash(node))
+        device = build_device(name, kind, el.get("unique-id"), active, ports, state_hash(node, name))
         for port_el in el.iterfind("PortAutomation/port"):
             number = port_el.get("number") or ""
             alist = port_el.find("AutomationList")
