@@ -14,6 +14,7 @@ repository):
 |---|---|
 | Amp processor `gaincontrol` (Ardour 2: IO `gain`), linear | `volume_db` |
 | Trim processor `trimcontrol`, linear | a builtin device "Trim" with `param.trim_db` (no standard term) |
+| a processor's `id` (Ardour 2 insert: its Redirect IO's `id`) | Device.uid |
 | `pan-azimuth` 0..1 (Ardour 2: StreamPanner `x`, averaged over streams) | `pan` = 2 * azimuth - 1: libs/panners/1in2out sets the right gain from the azimuth and the left from 1 - azimuth, so 0 is hard left |
 | `mute` / `solo` controllables, `self-solo` (Ardour 2: `muted`, `soloed`) | `mute`, `solo` |
 | `intsend` processor (role Aux or Foldback, `target` route id; Ardour 2: `<Send>` whose IO outputs feed a route) | Send: its own amp's gain in dB, pre-fader when it sits before the route's Amp (Ardour 2: `placement`), enabled from `active` |
@@ -245,6 +246,7 @@ class _Reader:
             name="Trim",
             enabled=_yes(proc.get("active")),
             params=canonical_params({"param.trim_db": trim}),
+            uid=proc.get("id"),
         )
 
     def _plugin(self, b: RouteBuild, proc: etree._Element, kind: str) -> Device:
@@ -252,9 +254,8 @@ class _Reader:
         name = proc.get("name") or kind
         node = proc.find(kind) if kind in PLUGIN_FORMATS else None
         ports = processor_ports(proc, node, f"track {b.name!r}, device {name!r}", self.problems)
-        device = build_device(
-            name, kind, proc.get("unique-id"), _yes(proc.get("active")), ports, state_hash(node, name)
-        )
+        active = _yes(proc.get("active"))
+        device = build_device(name, kind, proc.get("unique-id"), active, ports, state_hash(node, name), proc.get("id"))
         automation = proc.find("Automation")
         if automation is not None:
             for alist in automation.iterchildren("AutomationList"):
@@ -296,7 +297,8 @@ class _Reader:
         node = el.find(kind) if kind else None
         ports = insert_ports(el, node, f"track {b.name!r}, device {name!r}", self.problems)
         active = redirect is None or _yes(redirect.get("active"))
-        device = build_device(name, kind, el.get("unique-id"), active, ports, state_hash(node, name))
+        uid = io.get("id") if io is not None else None
+        device = build_device(name, kind, el.get("unique-id"), active, ports, state_hash(node, name), uid)
         for port_el in el.iterfind("PortAutomation/port"):
             number = port_el.get("number") or ""
             alist = port_el.find("AutomationList")

@@ -10,8 +10,9 @@ repository):
 
 Opaque plug-in state is hashed where the file holds it (a VST `<chunk>`, reduced to what can change
 the sound by daemon.formats.plugin_state; a Lua `<script>`); LV2 state kept in the session's
-plugins/ folder is not read. Where a device sits in its route's chain, whether it is active and how
-its automation lists become lanes is the reader's to say (daemon.formats.ardour).
+plugins/ folder is not read. A device's uid is its processor's `id` (Ardour 2: its Redirect IO's
+`id`). Where a device sits in its route's chain, whether it is active and how its automation lists
+become lanes is the reader's to say (daemon.formats.ardour).
 """
 
 from __future__ import annotations
@@ -143,7 +144,13 @@ def insert_ports(el: etree._Element, node: etree._Element | None, where: str, pr
 
 
 def build_device(
-    name: str, kind: str, plugin_id: str | None, active: bool, ports: dict[int, Port], state: str | None
+    name: str,
+    kind: str,
+    plugin_id: str | None,
+    active: bool,
+    ports: dict[int, Port],
+    state: str | None,
+    uid: str | None = None,
 ) -> Device:
     """A plug-in (or hardware insert, `kind` "port") as a Device: ACE EQ and ACE Compressor ports
     as standard terms (their `enable` port folded into `enabled`), other ports as `param.<name>`."""
@@ -177,6 +184,7 @@ def build_device(
         enabled=enabled,
         params=canonical_params(params),
         state_sha256=state,
+        uid=uid,
     )
 
 

@@ -7,9 +7,9 @@ The plug-in block is <VST (VST2; "VST3:" in its name is VST3; "VSTi:" an instrum
 vst2/vst3/au/clap (JS is REAPER's own: builtin), kind from the name (classify_plugin), state_sha256
 = sha256 of the decoded base64 state reduced to what can change the sound (plugin_state: REAPER's
 preset-name trailer and each known plug-in's editor, name and version fields dropped; none for a
-ReaEQ whose bands are read, the params carry them; JS: of <JS_SER> only), enabled = not bypassed,
-not offline, and the chain not bypassed (`FX 0` on the track, the reader's to pass). JS slider
-values are kept as param.slider<N>.
+ReaEQ whose bands are read, the params carry them; JS: of <JS_SER> only), uid = the `FXID {GUID}`
+line REAPER writes after the block, enabled = not bypassed, not offline, and the chain not bypassed
+(`FX 0` on the track, the reader's to pass). JS slider values are kept as param.slider<N>.
 ReaEQ's state is documented by third-party converters (REW-to-ReaEQ presets: int32 version,
 int32 band count, per band int32 type, int32 enabled, f64 Hz, f64 linear gain, f64 bandwidth in
 octaves, u8) and is mapped to eq.band<N>.* (bandwidth -> Q) and eq.output_gain_db. ReaComp's
@@ -110,16 +110,19 @@ def read_fx_chain(chain: Node, chain_on: bool, where: str, problems: list[str], 
     devices: list[Device] = []
     bypass: list[str] = []
     plugin = ""
+    current = False  # whether the last plug-in block is the one the lines now read belong to
     for item in chain.items:
         if isinstance(item, str):
             if item.startswith("BYPASS"):
-                bypass = tokens(item)[1:]
+                bypass, current = tokens(item)[1:], False
+            elif current and item.startswith("FXID "):
+                devices[-1] = replace(devices[-1], uid=_fx_id(item))
             continue
         if item.tag in _PLUGIN_TAGS:
             enabled = chain_on and not any(flag not in ("0", "") for flag in bypass[:2])
             devices.append(_read_device(item, enabled, where, problems))
             plugin = _plugin_name(item)
-            bypass = []
+            bypass, current = [], True
         elif devices and item.tag == "JS_SER":
             device_where = f"{where}, device {devices[-1].name!r}"
             devices[-1] = replace(devices[-1], state_sha256=_state_sha256(item, device_where, problems))
@@ -169,6 +172,12 @@ def _vst_state_sha256(el: Node, state: bytes | None, plugin: str, vendor: str | 
     if plugin == "ReaEQ" and bands:
         return None
     return sha256_of(reaper_vst_canonical(plugin, vendor, state))
+
+
+def _fx_id(line: str) -> str | None:
+    """The GUID of an `FXID {GUID}` line, braces kept as REAPER writes them."""
+    parts = tokens(line)
+    return parts[1] if len(parts) > 1 and parts[1] else None
 
 
 def _js_device(el: Node, enabled: bool, where: str, problems: list[str]) -> Device:

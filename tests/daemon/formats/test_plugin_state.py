@@ -1,7 +1,8 @@
 """Plug-in state compared as it sounds (daemon.formats.plugin_state, docs/formats.md "Plug-in state:
 what is compared"). Each rule is shown on the real saves of ../shared/corpus it was found in: (a) two
 saves whose states differ only in what the rule drops now give the same hash (they did not before),
-(b) a real parameter changed inside that real state still changes the hash.
+(b) a real parameter changed inside that real state still changes the hash. And the ids the formats
+keep for a device instance (REAPER's FXID, Ardour's processor id) land in Device.uid.
 
 What each save holds was found by decoding its base64 blocks and comparing them byte by byte.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from daemon.formats.ardour import read_ardour
 from daemon.formats.plugin_state import (
     canonical_chunk,
     reaper_vst_canonical,
@@ -344,3 +346,31 @@ def test_phantom_state_changes_of_the_histories_are_gone(
     old, new = read_reaper(_save(corpus, history, first)), read_reaper(_save(corpus, history, first + 1))
     changed = [(c.track, c.device) for c in diff(old, new) if c.type == "plugin-state-changed"]
     assert (track, device) not in changed, changed
+
+
+# -- ids the formats keep ------------------------------------------------------------------------
+def test_reaper_fxid_is_the_device_uid(corpus: Path) -> None:
+    session = read_reaper(_save(corpus, ISSUE_161, 6))
+    synth = _device(session, "ReaSynth", "ReaSynth 1")
+    assert synth.uid == "{CEDF7363-C598-104C-8A59-BBCEBEA07986}"
+    assert _device(session, "ReaSynth", "ReaSynth 2").uid == "{50D55363-824E-3648-8401-893D8284842E}"
+    js = _device(read_reaper(_save(corpus, STUDIOLINK, 5)), "StudioLink", "dynamics/Ultraschall_Dynamics")
+    assert js.uid == "{C02CC51B-C5C4-1B4F-B62E-59EFCD66B826}"  # after its <JS_SER>
+
+
+def test_a_plugin_without_fxid_has_no_uid(tmp_path: Path) -> None:
+    text = (
+        '<REAPER_PROJECT 0.1 "7.27/linux-x86_64" 0\n<TRACK\nNAME A\n<FXCHAIN\nBYPASS 0 0 0\n'
+        '<VST "VST: ReaComp (Cockos)" reacomp.so 0 "" 1919247213<56535472636D7072656163>\nAQID\n>\n'
+        "BYPASS 0 0 0\n<UNKNOWN_FX\n>\nFXID {00000000-0000-0000-0000-000000000001}\n>\n>\n>\n"
+    )
+    path = tmp_path / "a.RPP"
+    path.write_text(text)
+    (device,) = read_reaper(path).track("A").devices
+    assert device.uid is None  # the FXID belongs to the block REAPER wrote before it, not known here
+
+
+def test_ardour_insert_and_processor_ids_are_the_device_uid(corpus: Path) -> None:
+    session = read_ardour(corpus / "ardour/ardour-repo/TestSession.ardour")
+    uids = [d.uid for t in session.tracks for d in t.devices]
+    assert uids and all(uids) and "38875" in uids  # the DJ EQ insert's Redirect IO id
