@@ -2,7 +2,8 @@
 what is compared"). Each rule is shown on the real saves of ../shared/corpus it was found in: (a) two
 saves whose states differ only in what the rule drops now give the same hash (they did not before),
 (b) a real parameter changed inside that real state still changes the hash. And the ids the formats
-keep for a device instance (REAPER's FXID, Ardour's processor id) land in Device.uid.
+keep for a device instance (REAPER's FXID, Ardour's processor id) land in Device.uid; Ardour's unity
+trim and polarity processors are no devices.
 
 What each save holds was found by decoding its base64 blocks and comparing them byte by byte.
 """
@@ -374,3 +375,48 @@ def test_ardour_insert_and_processor_ids_are_the_device_uid(corpus: Path) -> Non
     session = read_ardour(corpus / "ardour/ardour-repo/TestSession.ardour")
     uids = [d.uid for t in session.tracks for d in t.devices]
     assert uids and all(uids) and "38875" in uids  # the DJ EQ insert's Redirect IO id
+
+
+# -- Ardour: unity trim and polarity --------------------------------------------------------------
+TRIM = (
+    '<Processor id="{id}" name="Trim" active="1" user-latency="0" type="trim">'
+    '<Controllable name="trimcontrol" id="{cid}" flags="" value="{value}"/></Processor>'
+)
+POLARITY = '<Processor id="{id}" name="Polarity" active="1" user-latency="0" type="polarity"/>'
+PHASE = '<Controllable name="phase" id="{cid}" flags="" value="{value}" phase-invert="{bits}"/>'
+
+
+def _upgraded(source: str, trim: str, bits: str) -> str:
+    """The real Ardour 3 session with, on each route, what Ardour 4+ (trim) and 7 (polarity) add when
+    they open it: a Trim and a Polarity processor before the Amp, the route's phase control."""
+    count = iter(range(90000, 99999, 2))
+
+    def add(match: re.Match[str]) -> str:
+        n = next(count)
+        value = int(bits, 2) if bits else 0
+        phase = PHASE.format(cid=n + 1, value=value, bits=bits)
+        return phase + TRIM.format(id=n, cid=n + 1, value=trim) + POLARITY.format(id=n + 100000) + match.group(0)
+
+    return re.sub(r'<Processor id="\d+" name="Amp"', add, source)
+
+
+def test_ardour_unity_trim_and_polarity_are_no_devices(corpus: Path, tmp_path: Path) -> None:
+    source = corpus / "histories/ardour-32tracks/002_8fc86630_32tracks.ardour"
+    original = read_ardour(source)
+    upgraded_path = tmp_path / "32tracks.ardour"
+    upgraded_path.write_text(_upgraded(source.read_text(), "1", "00"))
+    upgraded = read_ardour(upgraded_path)
+    assert sum(len(t.devices) for t in upgraded.tracks) == 0
+    assert [c for c in diff(original, upgraded) if c.type.startswith("device")] == []
+
+
+def test_ardour_trim_and_inverted_polarity_are_devices(corpus: Path, tmp_path: Path) -> None:
+    source = corpus / "histories/ardour-32tracks/002_8fc86630_32tracks.ardour"
+    path = tmp_path / "32tracks.ardour"
+    path.write_text(_upgraded(source.read_text(), "2", "01"))
+    track = read_ardour(path).track("Audio 1")
+    trim, polarity = track.devices
+    assert (trim.name, trim.kind, trim.enabled) == ("Trim", "other", True)
+    assert trim.param("param.trim_db") == pytest.approx(6.0206, abs=1e-3)  # linear 2
+    assert polarity.name == "Polarity" and polarity.param_dict == {"param.invert_ch1": True, "param.invert_ch2": False}
+    assert trim.uid and polarity.uid and int(polarity.uid) == int(trim.uid) + 100000  # their processor ids
