@@ -194,6 +194,7 @@ def _helgoboss(chunk: bytes) -> bytes:
 _UHE_BINARY = b"$$$$"
 _UHE_COUNTERS = {("PCore", "PProj"), ("PCore", "UI_op")}
 _UHE_MAX_BINARY = 16 * 1024 * 1024
+_MAX_DIGITS = 12  # a count or checksum longer than this is no u-he data (and int() refuses 4300 digits)
 
 
 def _zebra2(chunk: bytes) -> bytes:
@@ -201,12 +202,10 @@ def _zebra2(chunk: bytes) -> bytes:
     only grow from save to save), and with its binary data decoded and its running counter blanked."""
     at = chunk.find(b"\n" + _UHE_BINARY)
     text, binary = (chunk, b"") if at < 0 else (chunk[: at + 1], chunk[at + 1 :])
+    text = _without_meta(text)
     kept: list[bytes] = []
-    section, in_meta = b"", False
+    section = b""
     for line in text.split(b"\n"):
-        if in_meta or line.startswith(b"/*@Meta"):
-            in_meta = not line.rstrip().endswith(b"*/")
-            continue
         if line.startswith(b"#cm="):
             section = line[4:]
         key = line.split(b"=", 1)[0]
@@ -214,6 +213,18 @@ def _zebra2(chunk: bytes) -> bytes:
             continue
         kept.append(line)
     return b"\n".join(kept) + _uhe_binary(binary)
+
+
+def _without_meta(text: bytes) -> bytes:
+    """The preset text without its first "/*@Meta" ... "*/" comment; as it is when that is unclosed."""
+    if text.startswith(b"/*@Meta\n"):
+        start = 0
+    elif (at := text.find(b"\n/*@Meta\n")) >= 0:
+        start = at + 1
+    else:
+        return text
+    end = text.find(b"\n*/\n", start)
+    return text if end < 0 else text[:start] + text[end + 4 :]
 
 
 def _uhe_binary(binary: bytes) -> bytes:
@@ -239,7 +250,7 @@ def uhe_decode(binary: bytes) -> bytes | None:
     data, _, checksum = "".join(body.split()).rstrip("\0").rpartition("=")
     if not 0 < size <= _UHE_MAX_BINARY or not data.startswith("?") or "!" not in data:
         return None
-    if not checksum.isdigit() or int(checksum) != sum(map(ord, data)):
+    if not checksum.isdigit() or len(checksum) > _MAX_DIGITS or int(checksum) != sum(map(ord, data)):
         return None
     table, _, payload = data[1:].partition("!")
     words = [_nibbles(entry) for entry in table.split(":")]
@@ -264,6 +275,8 @@ def _uhe_expand(payload: str, words: list[bytes], size: int) -> bytes | None:
             j = i
             while j < len(payload) and payload[j].isdigit():
                 j += 1
+            if j - i > _MAX_DIGITS:
+                return None
             repeat = int(payload[i:j])
             if len(out) + repeat * len(unit) > size:
                 return None
