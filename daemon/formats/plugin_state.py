@@ -8,10 +8,11 @@ tests each on those saves.
 The host's wrapper first. REAPER keeps a VST2 or VST3 plug-in's state as base64 lines: a header
 (4CC, magic 0xFEED5EEE/0xFEED5EEF, input then output pin count each followed by 8-byte pin masks,
 the chunk size, 8 bytes of flags), the plug-in's own chunk, then a trailer REAPER writes after it:
-a byte, the preset name NUL-terminated, four bytes (0 or 16 in every save of the corpus). The
-trailer is dropped (the plug-in's sound is its chunk; the preset name is only a label); the size is
-dropped because it only restates the chunk's length, which a rule may change. Ardour keeps a VST's
-chunk as base64 text with no wrapper.
+two NUL-terminated names (the first empty but for plug-ins without a chunk, StudioLink's
+"Default"; the second the preset name, "Program 1" or "" from one save to the next) and four bytes
+(0 or 16 in every save of the corpus). The trailer is dropped (the plug-in's sound is its chunk;
+the names are labels); the size is dropped because it only restates the chunk's length, which a
+rule may change. Ardour keeps a VST's chunk as base64 text with no wrapper.
 
 Then the plug-in's own chunk, by the rules of RULES (name, vendor -> canonical bytes). A plug-in no
 rule knows is hashed as its chunk. A rule never drops what it cannot place: a state that does not
