@@ -14,7 +14,9 @@ repository):
 | Ardour | model |
 |---|---|
 | Amp processor `gaincontrol` (Ardour 2: IO `gain`), linear | `volume_db` |
-| Trim processor `trimcontrol`, linear | a builtin device "Trim" with `param.trim_db` (no standard term) |
+| Trim processor `trimcontrol`, linear | a builtin device "Trim" with `param.trim_db` (no standard term); none for a trim at 0 dB without automation, which Ardour 4+ puts on every route (also when it opens an older session) and is no device the engineer added |
+| Polarity processor (Ardour 7), inversion in the route's `phase` controllable `phase-invert` bits (last character = channel 1) | a builtin device "Polarity" with `param.invert_ch<N>`; none when no channel is inverted (Ardour puts one on every route) |
+| a processor's `id` (Ardour 2 insert: its Redirect IO's `id`) | Device.uid |
 | `pan-azimuth` 0..1 (Ardour 2: StreamPanner `x`, averaged over streams) | `pan` = 2 * azimuth - 1: libs/panners/1in2out sets the right gain from the azimuth and the left from 1 - azimuth, so 0 is hard left |
 | `mute` / `solo` controllables, `self-solo` (Ardour 2: `muted`, `soloed`) | `mute`, `solo` |
 | `intsend` processor (role Aux or Foldback, `target` route id; Ardour 2: `<Send>` whose IO outputs feed a route) | Send: its own amp's gain in dB, pre-fader when it sits before the route's Amp (Ardour 2: `placement`), enabled from `active` |
@@ -55,6 +57,7 @@ from daemon.sessions.model import (
     Clip,
     Device,
     Marker,
+    ParamValue,
     Send,
     Session,
     canonical_markers,
@@ -64,6 +67,7 @@ from daemon.sessions.model import (
 SUFFIXES: tuple[str, ...] = (".ardour.bak", ".ardour", ".pending", ".template")
 
 DEFAULT_FADE_SAMPLES = 64  # Ardour's default region fade
+NEUTRAL_DB = 1e-6  # a trim within this of 0 dB is at unity
 
 
 def read_ardour(path: str | Path, name: str | None = None) -> Session:
@@ -189,7 +193,11 @@ class _Reader:
             if kind == "intsend" and proc.get("role") != "Listen":
                 self._intsend(b, proc, pre_fader=amp_at is not None and i < amp_at)
             elif kind == "trim":
-                b.devices.append(self._trim(b, proc))
+                trim = self._trim(b, proc)
+                b.devices += [trim] if trim is not None else []
+            elif kind == "polarity":
+                polarity = self._polarity(b, proc)
+                b.devices += [polarity] if polarity is not None else []
             elif kind in PLUGIN_FORMATS or kind == "port":
                 b.devices.append(self._plugin(b, proc, kind))
 
@@ -237,15 +245,35 @@ class _Reader:
             self._lane(b, proc, "gain", term, None, "db")
         b.sends.append(Send(target=target.name, level_db=level, pre_fader=pre_fader, enabled=_yes(proc.get("active"))))
 
-    def _trim(self, b: RouteBuild, proc: etree._Element) -> Device:
+    def _trim(self, b: RouteBuild, proc: etree._Element) -> Device | None:
+        """The Trim device; None for a trim at 0 dB with no automation (module docstring)."""
         where = f"track {b.name!r} trim"
         trim = self._gain(proc, "trimcontrol", where)
+        lanes = len(b.lanes)
         self._lane(b, proc, "trim", "param.trim_db", "Trim", "db")
+        if trim is not None and abs(trim) < NEUTRAL_DB and len(b.lanes) == lanes:
+            return None
         return Device(
             kind="other",
             name="Trim",
             enabled=_yes(proc.get("active")),
             params=canonical_params({"param.trim_db": trim}),
+            uid=proc.get("id"),
+        )
+
+    def _polarity(self, b: RouteBuild, proc: etree._Element) -> Device | None:
+        """The Polarity device of the channels the route's phase control inverts; None when none is."""
+        phase = next((c for c in b.el.iterchildren("Controllable") if c.get("name") == "phase"), None)
+        bits = (phase.get("phase-invert") if phase is not None else None) or ""
+        if "1" not in bits or set(bits) - {"0", "1"}:
+            return None
+        inverted: dict[str, ParamValue] = {f"param.invert_ch{n}": bit == "1" for n, bit in enumerate(reversed(bits), 1)}
+        return Device(
+            kind="other",
+            name="Polarity",
+            enabled=_yes(proc.get("active")),
+            params=canonical_params(inverted),
+            uid=proc.get("id"),
         )
 
     def _plugin(self, b: RouteBuild, proc: etree._Element, kind: str) -> Device:
@@ -253,7 +281,8 @@ class _Reader:
         name = proc.get("name") or kind
         node = proc.find(kind) if kind in PLUGIN_FORMATS else None
         ports = processor_ports(proc, node, f"track {b.name!r}, device {name!r}", self.problems)
-        device = build_device(name, kind, proc.get("unique-id"), _yes(proc.get("active")), ports, state_hash(node))
+        active = _yes(proc.get("active"))
+        device = build_device(name, kind, proc.get("unique-id"), active, ports, state_hash(node, name), proc.get("id"))
         automation = proc.find("Automation")
         if automation is not None:
             for alist in automation.iterchildren("AutomationList"):
@@ -295,7 +324,8 @@ class _Reader:
         node = el.find(kind) if kind else None
         ports = insert_ports(el, node, f"track {b.name!r}, device {name!r}", self.problems)
         active = redirect is None or _yes(redirect.get("active"))
-        device = build_device(name, kind, el.get("unique-id"), active, ports, state_hash(node))
+        uid = io.get("id") if io is not None else None
+        device = build_device(name, kind, el.get("unique-id"), active, ports, state_hash(node, name), uid)
         for port_el in el.iterfind("PortAutomation/port"):
             number = port_el.get("number") or ""
             alist = port_el.find("AutomationList")

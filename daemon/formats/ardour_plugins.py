@@ -8,20 +8,23 @@ repository):
 | ACE EQ (`urn:ardour:a-eq`, libs/plugins/a-eq.lv2) | `eq.band1..6`: band 1 low shelf (a 12 dB/oct high-pass when `shelftogl` is off), bands 2..5 bells, band 6 high shelf (or low-pass); bandwidth in octaves to Q as a-eq.c computes it, q = 2^(1/bw) / (2^bw - 1); `master` is `eq.output_gain_db` |
 | ACE Compressor (`urn:ardour:a-comp`, `#stereo`; libs/plugins/a-comp.lv2) | `comp.attack_ms`, `release_ms`, `knee_db`, `ratio`, `threshold_db`, `makeup_db` |
 
-Opaque plug-in state is hashed where the file holds it (a VST `<chunk>`, a Lua `<script>`); LV2
-state kept in the session's plugins/ folder is not read. Where a device sits in its route's chain,
-whether it is active and how its automation lists become lanes is the reader's to say
-(daemon.formats.ardour).
+Opaque plug-in state is hashed where the file holds it (a VST `<chunk>`, reduced to what can change
+the sound by daemon.formats.plugin_state; a Lua `<script>`); LV2 state kept in the session's
+plugins/ folder is not read. A device's uid is its processor's `id` (Ardour 2: its Redirect IO's
+`id`). Where a device sits in its route's chain, whether it is active and how its automation lists
+become lanes is the reader's to say (daemon.formats.ardour).
 """
 
 from __future__ import annotations
 
-import hashlib
+import base64
+import binascii
 import math
 from dataclasses import dataclass
 
 from lxml import etree
 
+from daemon.formats.plugin_state import canonical_chunk, sha256_of
 from daemon.formats.values import finite_or_problem
 from daemon.sessions.model import Device, DeviceKind, ParamValue, canonical_params, classify_plugin
 
@@ -141,7 +144,13 @@ def insert_ports(el: etree._Element, node: etree._Element | None, where: str, pr
 
 
 def build_device(
-    name: str, kind: str, plugin_id: str | None, active: bool, ports: dict[int, Port], state: str | None
+    name: str,
+    kind: str,
+    plugin_id: str | None,
+    active: bool,
+    ports: dict[int, Port],
+    state: str | None,
+    uid: str | None = None,
 ) -> Device:
     """A plug-in (or hardware insert, `kind` "port") as a Device: ACE EQ and ACE Compressor ports
     as standard terms (their `enable` port folded into `enabled`), other ports as `param.<name>`."""
@@ -175,6 +184,7 @@ def build_device(
         enabled=enabled,
         params=canonical_params(params),
         state_sha256=state,
+        uid=uid,
     )
 
 
@@ -250,12 +260,21 @@ def bandwidth_to_q(bandwidth: float) -> float:
         return math.inf
 
 
-def state_hash(node: etree._Element | None) -> str | None:
-    """sha256 of the opaque state the file holds for a plug-in: a VST chunk, a Lua script."""
+def state_hash(node: etree._Element | None, name: str) -> str | None:
+    """sha256 of the opaque state the file holds for a plug-in: a VST chunk (base64, decoded and
+    reduced by the rule daemon.formats.plugin_state has for the plug-in of that name; its text when
+    it is not base64), a Lua script."""
     if node is None:
         return None
-    for tag in ("chunk", "script"):
-        el = node.find(tag)
-        if el is not None and el.text and el.text.strip():
-            return hashlib.sha256(el.text.strip().encode()).hexdigest()
+    chunk = node.find("chunk")
+    if chunk is not None and chunk.text and chunk.text.strip():
+        text = chunk.text.strip()
+        try:
+            data = base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            return sha256_of(text.encode())
+        return sha256_of(canonical_chunk(name, None, data) if data else text.encode())
+    script = node.find("script")
+    if script is not None and script.text and script.text.strip():
+        return sha256_of(script.text.strip().encode())
     return None

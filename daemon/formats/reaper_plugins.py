@@ -5,9 +5,11 @@ then the plug-in block, then optionally <JS_SER> (a JS effect's state) and PARME
 The plug-in block is <VST (VST2; "VST3:" in its name is VST3; "VSTi:" an instrument), <AU, <CLAP,
 <JS, <LV2 or <DX -> a Device: name (the user's alias where set), vendor from "(Vendor)", format
 vst2/vst3/au/clap (JS is REAPER's own: builtin), kind from the name (classify_plugin), state_sha256
-= sha256 of the decoded base64 state (JS: of <JS_SER>), enabled = not bypassed, not offline, and
-the chain not bypassed (`FX 0` on the track, the reader's to pass). JS slider values are kept as
-param.slider<N>.
+= sha256 of the decoded base64 state reduced to what can change the sound (plugin_state: REAPER's
+preset-name trailer and each known plug-in's editor, name and version fields dropped; none for a
+ReaEQ whose bands are read, the params carry them; JS: of <JS_SER> only), uid = the `FXID {GUID}`
+line REAPER writes after the block, enabled = not bypassed, not offline, and the chain not bypassed
+(`FX 0` on the track, the reader's to pass). JS slider values are kept as param.slider<N>.
 ReaEQ's state is documented by third-party converters (REW-to-ReaEQ presets: int32 version,
 int32 band count, per band int32 type, int32 enabled, f64 Hz, f64 linear gain, f64 bandwidth in
 octaves, u8) and is mapped to eq.band<N>.* (bandwidth -> Q) and eq.output_gain_db. ReaComp's
@@ -21,13 +23,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import math
 import re
 import struct
 from collections.abc import Callable
 from dataclasses import replace
 
+from daemon.formats.plugin_state import (
+    REAEQ_BAND_SIZE,
+    js_state,
+    reaeq_band_count,
+    reaper_vst_canonical,
+    sha256_of,
+    split_reaper_vst,
+)
 from daemon.formats.rpp import Node, tokens
 from daemon.formats.values import shown
 from daemon.sessions import units
@@ -49,10 +58,8 @@ _COCKOS_KINDS: dict[str, DeviceKind] = {
     "ReaLimit": "limiter",
     "ReaEQ": "eq",
 }
-_REAEQ_MAX_BANDS = 256
 MAX_BANDWIDTH_OCT = 64.0  # far past any EQ (ReaEQ stops at 4 octaves): 2**bw stays a number
 _JS_SLIDERS = 64
-_VST2_MAGICS = (0xFEED5EEE, 0xFEED5EEF)
 
 # add_lane(envelope block, term, device name, kind of value): the reader's, to build a lane.
 AddLane = Callable[[Node, str, str | None, str], None]
@@ -103,16 +110,19 @@ def read_fx_chain(chain: Node, chain_on: bool, where: str, problems: list[str], 
     devices: list[Device] = []
     bypass: list[str] = []
     plugin = ""
+    current = False  # whether the last plug-in block is the one the lines now read belong to
     for item in chain.items:
         if isinstance(item, str):
             if item.startswith("BYPASS"):
-                bypass = tokens(item)[1:]
+                bypass, current = tokens(item)[1:], False
+            elif current and item.startswith("FXID "):
+                devices[-1] = replace(devices[-1], uid=_fx_id(item))
             continue
         if item.tag in _PLUGIN_TAGS:
             enabled = chain_on and not any(flag not in ("0", "") for flag in bypass[:2])
             devices.append(_read_device(item, enabled, where, problems))
             plugin = _plugin_name(item)
-            bypass = []
+            bypass, current = [], True
         elif devices and item.tag == "JS_SER":
             device_where = f"{where}, device {devices[-1].name!r}"
             devices[-1] = replace(devices[-1], state_sha256=_state_sha256(item, device_where, problems))
@@ -141,7 +151,6 @@ def _read_device(el: Node, enabled: bool, where: str, problems: list[str]) -> De
     params: dict[str, ParamValue] = {}
     if plugin == "ReaEQ" and state is not None:
         params = _reaeq_params(state, where, problems)
-    raw = state if state is not None else "\n".join(i for i in el.items if isinstance(i, str)).encode()
     return Device(
         kind=_kind(plugin, name),
         name=name,
@@ -151,8 +160,24 @@ def _read_device(el: Node, enabled: bool, where: str, problems: list[str]) -> De
         role="instrument" if kind_word.endswith("i") else "audioFX",
         enabled=enabled,
         params=canonical_params(params),
-        state_sha256=hashlib.sha256(raw).hexdigest() if raw else None,
+        state_sha256=_vst_state_sha256(el, state, plugin, vendor, bool(params)),
     )
+
+
+def _vst_state_sha256(el: Node, state: bytes | None, plugin: str, vendor: str | None, bands: bool) -> str | None:
+    """A plug-in block's state hash: of its text when it is not base64; none for a ReaEQ whose bands
+    were read (a change is in the params); else of the state reduced by daemon.formats.plugin_state."""
+    if state is None:
+        return sha256_of("\n".join(i for i in el.items if isinstance(i, str)).encode())
+    if plugin == "ReaEQ" and bands:
+        return None
+    return sha256_of(reaper_vst_canonical(plugin, vendor, state))
+
+
+def _fx_id(line: str) -> str | None:
+    """The GUID of an `FXID {GUID}` line, braces kept as REAPER writes them."""
+    parts = tokens(line)
+    return parts[1] if len(parts) > 1 and parts[1] else None
 
 
 def _js_device(el: Node, enabled: bool, where: str, problems: list[str]) -> Device:
@@ -190,13 +215,14 @@ def _js_params(values: list[str], where: str, problems: list[str]) -> dict[str, 
     return params
 
 
-def _state_sha256(el: Node, where: str, problems: list[str]) -> str:
-    """The sha256 of a block's base64 state (a <JS_SER>); of its text, with a problem, if not base64."""
+def _state_sha256(el: Node, where: str, problems: list[str]) -> str | None:
+    """The sha256 of a JS effect's <JS_SER> (plugin_state.js_state); of its text, with a problem, if
+    not base64."""
     state = _decode_state(el)
     if state is None:
         problems.append(f"{where}: state is not base64")
         state = "\n".join(i for i in el.items if isinstance(i, str)).encode()
-    return hashlib.sha256(state).hexdigest()
+    return sha256_of(js_state(state))
 
 
 def _param_lane_target(el: Node, device: Device, plugin: str) -> tuple[str, str]:
@@ -228,43 +254,22 @@ def _decode_state(el: Node) -> bytes | None:
     return bytes(out)
 
 
-def _vst2_chunk(state: bytes) -> bytes | None:
-    """The plug-in's own chunk inside REAPER's VST2 state header: 4CC, magic, input and output
-    pin counts each followed by 8-byte pin masks, the chunk size, 8 bytes of flags, the chunk."""
-    try:
-        magic = struct.unpack_from("<I", state, 4)[0]
-        if magic not in _VST2_MAGICS:
-            return None
-        offset = 8
-        for _ in range(2):
-            pins = struct.unpack_from("<i", state, offset)[0]
-            if not 0 <= pins <= 1024:
-                return None
-            offset += 4 + 8 * pins
-        size = struct.unpack_from("<i", state, offset)[0]
-        start = offset + 4 + 8
-        if size < 0 or start + size > len(state):
-            return None
-        return state[start : start + size]
-    except struct.error:
-        return None
-
-
 def _reaeq_params(state: bytes, where: str, problems: list[str]) -> dict[str, ParamValue]:
     """ReaEQ's bands and output gain from its VST2 state (layout in the module docstring)."""
     params: dict[str, ParamValue] = {}
-    chunk = _vst2_chunk(state)
-    if chunk is None or len(chunk) < 8:
+    parts = split_reaper_vst(state)
+    if parts is None or len(parts.chunk) < 8:
         problems.append(f"{where}: ReaEQ state has no readable chunk; bands not read")
         return params
-    count = struct.unpack_from("<i", chunk, 4)[0]
-    band_size = 33
-    if not 0 <= count <= _REAEQ_MAX_BANDS or 8 + count * band_size > len(chunk):
-        problems.append(f"{where}: ReaEQ state claims {count} bands in {len(chunk)} bytes; bands not read")
+    chunk = parts.chunk
+    count = reaeq_band_count(chunk)
+    if count is None:
+        claimed = struct.unpack_from("<i", chunk, 4)[0]
+        problems.append(f"{where}: ReaEQ state claims {claimed} bands in {len(chunk)} bytes; bands not read")
         return params
     for number in range(1, count + 1):
-        _reaeq_band(chunk, 8 + (number - 1) * band_size, number, params, where, problems)
-    tail = 8 + count * band_size
+        _reaeq_band(chunk, 8 + (number - 1) * REAEQ_BAND_SIZE, number, params, where, problems)
+    tail = 8 + count * REAEQ_BAND_SIZE
     if len(chunk) >= tail + 16:
         output = struct.unpack_from("<d", chunk, tail + 8)[0]
         if math.isfinite(output):
