@@ -1722,17 +1722,54 @@ def compare_track(
         out.facts.add(Fact("clip", k))
 
 
+_FORMAT_WORD = re.compile(r"^(?P<format>VST3|VST|AU|CLAP|LV2|DX|JS)i?:\s*")
+_VENDOR_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def plugin_parts(plugin: str) -> tuple[str, str]:
+    """(format word, bare name) of a plug-in as REAPER names it: "AU: ITSR: StudioLink" and
+    "VST: StudioLink (IT-Service Sebastian Reimers)" are ("AU", "studiolink") and ("VST", "studiolink")."""
+    plugin = plugin.split("|", 1)[0]  # the REAPER display name, before the unique id
+    match = _FORMAT_WORD.match(plugin)
+    word = match.group("format") if match else ""
+    bare = plugin[match.end() :] if match else plugin
+    if word == "AU" and ":" in bare:
+        bare = bare.split(":", 1)[1]
+    return word, _VENDOR_TAIL.sub("", bare).strip().casefold()
+
+
+def format_swaps(o: RTrack, n: RTrack) -> dict[str, str]:
+    """new key -> old key for a plug-in taken out and the same plug-in put in under another
+    format (AU <-> VST, VST2 -> VST3) in the same save: the issue counts it as one plug-in, so it
+    is a replacement, not a removal and an addition, whatever its instance id."""
+    new_keys = {d.key for d in n.devices}
+    old_keys = {d.key for d in o.devices}
+    gone = [d for d in o.devices if d.key not in new_keys]
+    swaps: dict[str, str] = {}
+    for d in n.devices:
+        if d.key in old_keys:
+            continue
+        word, bare = plugin_parts(d.plugin)
+        for g in gone:
+            g_word, g_bare = plugin_parts(g.plugin)
+            if g.key not in swaps.values() and g_bare == bare and g_word != word:
+                swaps[d.key] = g.key
+                break
+    return swaps
+
+
 def compare_devices(o: RTrack, n: RTrack, out: Truth) -> None:
     k = o.key
-    new_devices = {d.key: d for d in n.devices}
+    swaps = format_swaps(o, n)
+    new_devices = {swaps.get(d.key, d.key): d for d in n.devices}
     old_keys = {d.key for d in o.devices}
     for d in o.devices:
         if d.key not in new_devices:
             out.facts.add(Fact("device-removed", k, d.key))
     for d in n.devices:
-        if d.key not in old_keys:
+        if d.key not in old_keys and d.key not in swaps:
             out.facts.add(Fact("device-added", k, d.key))
-    new_place = {d.key: i for i, d in enumerate(n.devices)}
+    new_place = {swaps.get(d.key, d.key): i for i, d in enumerate(n.devices)}
     kept = sorted(((d.key, i) for i, d in enumerate(o.devices) if d.key in new_devices), key=lambda m: new_place[m[0]])
     for key in moved_members("device-moved", k, kept, out):
         out.facts.add(Fact("device-moved", k, key))
@@ -1914,7 +1951,7 @@ class Mapper:
             if kind == "parameter-changed":
                 if parameter == "enabled":
                     return Fact("device-toggled", k, d)
-                if parameter in ("device.format", "device.plugin_id", "device.vendor", "device.role"):
+                if parameter in ("device.plugin", "device.format", "device.plugin_id", "device.vendor", "device.role"):
                     return Fact("device-replaced", k, d)
                 if parameter == "name":
                     return Fact("device-renamed", k, d)

@@ -4,7 +4,8 @@ An <FXCHAIN> (<MASTERFXLIST> for the master) holds, per plug-in, a `BYPASS bypas
 then the plug-in block, then optionally <JS_SER> (a JS effect's state) and PARMENV envelopes.
 The plug-in block is <VST (VST2; "VST3:" in its name is VST3; "VSTi:" an instrument), <AU, <CLAP,
 <JS, <LV2 or <DX -> a Device: name (the user's alias where set), vendor from "(Vendor)", format
-vst2/vst3/au/clap (JS is REAPER's own: builtin), kind from the name (classify_plugin), state_sha256
+vst2/vst3/au/clap (JS is REAPER's own: builtin), plugin_id the VST2 unique id (without the
+"<hex>" REAPER 6+ appends to it) or the VST3 class id, kind from the name (classify_plugin), state_sha256
 = sha256 of the decoded base64 state reduced to what can change the sound (plugin_state: REAPER's
 preset-name trailer and each known plug-in's editor, name and version fields dropped; none for a
 ReaEQ whose bands are read, the params carry them; JS: of <JS_SER> only), uid = the `FXID {GUID}`
@@ -144,6 +145,11 @@ def _read_device(el: Node, enabled: bool, where: str, problems: list[str]) -> De
     alias = el.args[alias_index] if len(el.args) > alias_index else ""
     name = alias or plugin
     ident = el.args[4] if el.tag == "VST" and len(el.args) > 4 else (el.args[1] if len(el.args) > 1 else None)
+    fmt = _FORMATS.get(kind_word[:-1] if kind_word.endswith("i") else kind_word, "vst2")
+    if fmt == "vst2" and ident:
+        # REAPER 6 and later append "<16-byte id in hex>" to a VST2's unique id (1919247729 ->
+        # 1919247729<5653...>): the same plug-in, one id.
+        ident = ident.split("<", 1)[0]
     state = _decode_state(el)
     where = f"{where}, device {name!r}"
     if state is None:
@@ -154,7 +160,7 @@ def _read_device(el: Node, enabled: bool, where: str, problems: list[str]) -> De
     return Device(
         kind=_kind(plugin, name),
         name=name,
-        format=_FORMATS.get(kind_word[:-1] if kind_word.endswith("i") else kind_word, "vst2"),
+        format=fmt,
         plugin_id=ident or None,
         vendor=vendor,
         role="instrument" if kind_word.endswith("i") else "audioFX",

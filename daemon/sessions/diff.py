@@ -52,13 +52,22 @@ def diff(old: Session | None, new: Session) -> list[Change]:
     renames = _rename_map(old_nodes, new_nodes, pairs)
     _structure(old_nodes, new_nodes, pairs, out)
     time_unit = TIME_UNITS.get(new.time_unit, new.time_unit)
+    ids_kept = _device_ids_kept(old_nodes, new_nodes)
     for n_index, o_index in sorted(pairs.items()):
-        _track_details(o_index, old_nodes[o_index].track, new_nodes[n_index].track, renames, time_unit, out)
+        a, b = old_nodes[o_index].track, new_nodes[n_index].track
+        _track_details(o_index, a, b, renames, time_unit, ids_kept, out)
     _label_namesakes(old_nodes, new_nodes, pairs, out)
     return out
 
 
 TIME_UNITS = {"seconds": "s", "beats": "beats"}
+
+
+def _device_ids_kept(old_nodes: list[Node], new_nodes: list[Node]) -> bool:
+    """Whether the two saves keep device ids: some device id is in both (a file rewritten by
+    another tool, which makes new ids, shares none)."""
+    old_ids = {d.uid for node in old_nodes for d in node.track.devices if d.uid is not None}
+    return any(d.uid in old_ids for node in new_nodes for d in node.track.devices if d.uid is not None)
 
 
 def _label_namesakes(old_nodes: list[Node], new_nodes: list[Node], pairs: dict[int, int], out: list[Change]) -> None:
@@ -236,7 +245,7 @@ def _moved_tracks(old_nodes: list[Node], new_nodes: list[Node], pairs: dict[int,
 
 
 def _track_details(
-    o_index: int, a: Track, b: Track, renames: dict[str, str], time_unit: str, out: list[Change]
+    o_index: int, a: Track, b: Track, renames: dict[str, str], time_unit: str, ids_kept: bool, out: list[Change]
 ) -> None:
     if a == b and not renames:  # most tracks of a save are untouched: equality is cheap
         return
@@ -282,7 +291,7 @@ def _track_details(
         _sends(a.sends, b.sends, renames, name, where, out)
     device_renames: dict[str, str] = {}
     if a.devices != b.devices:
-        device_renames = _devices(a.devices, b.devices, name, where, out)
+        device_renames = _devices(a.devices, b.devices, name, where, ids_kept, out)
     if a.automation != b.automation or renames:
         _automation(a.automation, b.automation, renames, device_renames, name, {**where, "time_unit": time_unit}, out)
     if a.clips != b.clips:
@@ -346,11 +355,16 @@ def _sends(
 
 
 def _devices(
-    old: tuple[Device, ...], new: tuple[Device, ...], track: str, where: dict[str, Any], out: list[Change]
+    old: tuple[Device, ...],
+    new: tuple[Device, ...],
+    track: str,
+    where: dict[str, Any],
+    ids_kept: bool,
+    out: list[Change],
 ) -> dict[str, str]:
     """The changes of a chain; returns old name -> new name for the renamed devices whose old name
     was unique in the chain (automation lanes name their device)."""
-    pairs = _match_devices(list(old), list(new))
+    pairs = _match_devices(list(old), list(new), ids_kept)
     _gone_and_new(
         old,
         new,
@@ -391,17 +405,28 @@ def _devices(
     return renames
 
 
-def _match_devices(old: list[Device], new: list[Device]) -> dict[int, int]:
-    """new index -> old index. Where both chains carry the format's instance ids (FXID, processor
-    id) and share some, a device is the one with its id: renamed, moved, or saved as another format
-    of the same plug-in. The devices without a shared id are matched by kind, format, name and
-    plug-in id, loosening in turn, and last by plug-in id alone (a rename where no ids are kept)."""
-    old_ids = unique_uids(old, lambda d: d.uid)
-    new_ids = unique_uids(new, lambda d: d.uid)
-    pairs = pair_by_uid(old_ids, new_ids) or {}
-    by_id = bool(pairs)
-    free_old = [i for i, d in enumerate(old) if i not in pairs.values() and not (by_id and d.uid in old_ids)]
-    free_new = [j for j, d in enumerate(new) if j not in pairs and not (by_id and d.uid in new_ids)]
+def _match_devices(old: list[Device], new: list[Device], ids_kept: bool) -> dict[int, int]:
+    """new index -> old index. Where the saves keep device ids (FXID, processor ids: `ids_kept`,
+    some device id is in both saves), a device is the one with its id: renamed, moved, toggled. A
+    device whose id is new is a new instance (a chain reloaded from a preset is removed and
+    added), except the same plug-in put back in another format (AU <-> VST, VST2 -> VST3), which
+    is one plug-in. Devices without ids are matched by kind, format, name and plug-in id,
+    loosening in turn, and last by plug-in id alone (a rename where no ids are kept)."""
+    pairs: dict[int, int] = {}
+    if ids_kept:
+        old_ids = unique_uids(old, lambda d: d.uid)
+        new_ids = unique_uids(new, lambda d: d.uid)
+        pairs = pair_by_uid(old_ids, new_ids) or {}
+        swaps = match_items(
+            [d if d.uid is not None and i not in pairs.values() else None for i, d in enumerate(old)],
+            [d if d.uid is not None and j not in pairs else None for j, d in enumerate(new)],
+            (lambda d: (d.kind, d.name) if d is not None else None,),
+        )
+        pairs.update({j: i for j, i in swaps.items() if old[i].format != new[j].format})
+        free_old = [i for i, d in enumerate(old) if d.uid is None and i not in pairs.values()]
+        free_new = [j for j, d in enumerate(new) if d.uid is None and j not in pairs]
+    else:
+        free_old, free_new = list(range(len(old))), list(range(len(new)))
     rest = match_items(
         [old[i] for i in free_old],
         [new[j] for j in free_new],
