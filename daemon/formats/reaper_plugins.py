@@ -5,12 +5,15 @@ then the plug-in block, then optionally <JS_SER> (a JS effect's state) and PARME
 The plug-in block is <VST (VST2; "VST3:" in its name is VST3; "VSTi:" an instrument), <AU, <CLAP,
 <JS, <LV2 or <DX -> a Device: name (the user's alias where set), vendor from "(Vendor)", format
 vst2/vst3/au/clap (JS is REAPER's own: builtin), plugin_id the VST2 unique id (without the
-"<hex>" REAPER 6+ appends to it) or the VST3 class id, kind from the name (classify_plugin), state_sha256
+"<hex>" REAPER 6+ appends to it) or the VST3 class id, kind from the name (classify_plugin),
+state_sha256
 = sha256 of the decoded base64 state reduced to what can change the sound (plugin_state: REAPER's
 preset-name trailer and each known plug-in's editor, name and version fields dropped; none for a
 ReaEQ whose bands are read, the params carry them; JS: of <JS_SER> only), uid = the `FXID {GUID}`
 line REAPER writes after the block, enabled = not bypassed, not offline, and the chain not bypassed
-(`FX 0` on the track, the reader's to pass). JS slider values are kept as param.slider<N>.
+(`FX 0` on the track, the reader's to pass). JS slider values are kept as param.slider<N>, each
+with the name the effect's source gives it where this machine has the source (daemon.formats.jsfx:
+Device.param_names, for people only).
 ReaEQ's state is documented by third-party converters (REW-to-ReaEQ presets: int32 version,
 int32 band count, per band int32 type, int32 enabled, f64 Hz, f64 linear gain, f64 bandwidth in
 octaves, u8) and is mapped to eq.band<N>.* (bandwidth -> Q) and eq.output_gain_db. ReaComp's
@@ -30,6 +33,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import replace
 
+from daemon.formats.jsfx import slider_names
 from daemon.formats.plugin_state import (
     REAEQ_BAND_SIZE,
     js_state,
@@ -193,6 +197,8 @@ def _js_device(el: Node, enabled: bool, where: str, problems: list[str]) -> Devi
     name = alias or path
     lines = el.lines()
     sliders = _js_params(lines[0] if lines else [], f"{where}, device {name!r}", problems)
+    names = slider_names(path)  # from the effect's source, where this machine has it
+    shown = tuple((f"param.slider{n}", names[n]) for n in sorted(names) if f"param.slider{n}" in sliders)
     return Device(
         kind=_kind(path, name),
         name=name,
@@ -201,6 +207,7 @@ def _js_device(el: Node, enabled: bool, where: str, problems: list[str]) -> Devi
         vendor=None,
         enabled=enabled,
         params=canonical_params(sliders),
+        param_names=shown,
     )
 
 
