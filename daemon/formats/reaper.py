@@ -17,7 +17,8 @@ Mapping (field layouts as REAPER 5-7 write them; the corpus under ../shared/corp
   gain -> volume_db, pan -1..+1), `MUTESOLO mute solo ...`, NCHAN, `ISBUS mode delta` (delta > 0
   opens a folder: later tracks nest in it as children; delta < 0 closes that many) -> role group.
   `MAINSEND on offset` -> Channel.main_send (the master/parent send; REAPER keeps no level of its
-  own for it: the fader is its level). A folder's children feed it (Channel.output) while MAINSEND is on. The pan law (VOLPAN's 4th
+  own for it: the fader is its level). A folder's children name it as their output (Channel.output),
+  their MAINSEND saying whether that send is on. The pan law (VOLPAN's 4th
   field) has no place in the model and is not kept.
 - `AUXRECV src mode vol pan mute ...` on the receiving track -> a Send on track `src` (0-based
   track index) to this track: level_db, pre_fader for mode 1 (pre-FX) and 3 (pre-fader), enabled
@@ -332,7 +333,7 @@ class _Reader:
                     leaf, kind = _SEND_ENVELOPES[env.tag]
                     self._lane(source_index + 1, env, f"send.{target.name}.{leaf}", None, kind)
         for build in self.builds:
-            if build.parent is not None and build.main_send:
+            if build.parent is not None:  # whether the send to it is on is Channel.main_send
                 build.channel = replace(build.channel, output=self.builds[build.parent].name)
 
     # -- devices -------------------------------------------------------------------------------
