@@ -446,61 +446,29 @@ _BAND = re.compile(r"^(eq\.band\d+)\.(?!type$)")
 
 
 def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out: list[Change]) -> None:
+    def change(
+        type_: str, parameter: str | None, before: Any, after: Any, unit: str | None = None, **extra: Any
+    ) -> None:
+        out.append(Change(type_, track, b.name, parameter, before, after, unit, {**where, **extra}))
+
     if a.enabled != b.enabled:
-        out.append(
-            Change(
-                "device-toggled",
-                track=track,
-                device=b.name,
-                parameter="enabled",
-                before=a.enabled,
-                after=b.enabled,
-                where=where,
-            )
-        )
+        change("device-toggled", "enabled", a.enabled, b.enabled)
     plugin = [f for f in _PLUGIN_FIELDS if getattr(a, f) != getattr(b, f)]
     if plugin:
         # The same plug-in saved as another format or id (AU <-> VST, VST2 -> VST3): one change,
         # which carries the state too, since another format's state is another blob.
         if a.state_sha256 != b.state_sha256:
             plugin.append("state_sha256")
-        out.append(
-            Change(
-                "parameter-changed",
-                track=track,
-                device=b.name,
-                parameter="device.plugin",
-                before={f: getattr(a, f) for f in plugin},
-                after={f: getattr(b, f) for f in plugin},
-                where=where,
-            )
+        change(
+            "parameter-changed", "device.plugin", {f: getattr(a, f) for f in plugin}, {f: getattr(b, f) for f in plugin}
         )
     elif a.state_sha256 != b.state_sha256:
-        out.append(
-            Change(
-                "plugin-state-changed",
-                track=track,
-                device=b.name,
-                before=a.state_sha256,
-                after=b.state_sha256,
-                where=where,
-            )
-        )
+        change("plugin-state-changed", None, a.state_sha256, b.state_sha256)
     if a.role != b.role:
-        out.append(
-            Change(
-                "parameter-changed",
-                track=track,
-                device=b.name,
-                parameter="device.role",
-                before=a.role,
-                after=b.role,
-                where=where,
-            )
-        )
-    pa, pb = a.param_dict, b.param_dict
+        change("parameter-changed", "device.role", a.role, b.role)
     if a.params == b.params:
         return
+    pa, pb = a.param_dict, b.param_dict
     names = dict(b.param_names or a.param_names)
     for term in sorted(pa.keys() | pb.keys()):
         unit = unit_of(term)
@@ -510,7 +478,6 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
             presence = None
         else:
             presence = "added" if term in pb else "removed"
-        x, y = pa.get(term), pb.get(term)
         extra: dict[str, Any] = {"presence": presence} if presence else {}
         if term in names:
             extra["shown"] = names[term]  # the parameter's name as the plug-in shows it
@@ -519,18 +486,7 @@ def _device_details(a: Device, b: Device, track: str, where: dict[str, Any], out
             band_type = pb.get(f"{band.group(1)}.type", pa.get(f"{band.group(1)}.type"))
             if isinstance(band_type, str):
                 extra["band_type"] = band_type
-        out.append(
-            Change(
-                "parameter-changed",
-                track=track,
-                device=b.name,
-                parameter=term,
-                before=x,
-                after=y,
-                unit=unit or None,
-                where={**where, **extra},
-            )
-        )
+        change("parameter-changed", term, pa.get(term), pb.get(term), unit or None, **extra)
 
 
 def lane_key(
