@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from daemon.log.events import CHANGE_TYPES, JUDGED_TYPES, VERDICT_TYPES
     from daemon.log.store import Store, sqlite_url
     from daemon.sessions.changes import Change
+    from daemon.sessions.wording import term_name
     from profiles.justify.processor import justify
 
     started = time.perf_counter()
@@ -55,9 +56,10 @@ def run(args: argparse.Namespace) -> int:
                 meant += 1
                 hit = any(intent.matches(e) for e in this)
                 found += hit
-                print(
-                    f"    the engineer meant: {intent.track} {intent.parameter} ({intent.reason}){'' if hit else '  <- NOT FOUND'}"
-                )
+                clip = intent.event_type == "clip-changed"
+                what = f'clip "{Path(intent.parameter).name}"' if clip else term_name(intent.parameter)
+                where = " / ".join(x for x in (intent.track, intent.device) if x)
+                print(f"    the engineer meant: {where}: {what} ({intent.reason}){'' if hit else '  <- NOT FOUND'}")
         store.close()
     print(f"\n{found} of {meant} intended moves found in the log, in {time.perf_counter() - started:.1f} s.")
     return 0 if found == meant else 1
