@@ -29,6 +29,7 @@ PAN_TOLERANCE = 1e-6  # of the -1..+1 range
 REL_TOLERANCE = 1e-6
 ABS_TOLERANCE = 1e-9
 RENAME_THRESHOLD = 4.0
+SOLE_RENAME_THRESHOLD = 2.0
 
 
 def close(a: Any, b: Any, unit: str | None = None) -> bool:
@@ -123,10 +124,12 @@ def match_tracks(old_nodes: list[Node], new_nodes: list[Node]) -> dict[int, int]
     rest_old = [n for n in old_free if n.index not in taken]
     rest_new = [n for n in new_free if n.index not in pairs]
     scored = []
+    # One track gone and one new, nothing else to choose from: a rename on less evidence.
+    threshold = SOLE_RENAME_THRESHOLD if len(rest_old) == 1 and len(rest_new) == 1 else RENAME_THRESHOLD
     for n in rest_new:
         for o in rest_old:
             score = _similarity(o, n, pairs)
-            if score >= RENAME_THRESHOLD:
+            if score >= threshold:
                 # Ties go to the track whose mixer strip is the same to the bit, then the nearer one.
                 same = o.track.channel == _renamed_channel(n.track.channel, o.track.channel)
                 scored.append((-score, not same, abs(o.index - n.index), n.index, o.index))
