@@ -201,3 +201,16 @@ def test_every_change_names_the_track_its_id_says(corpus: Path, history: str) ->
                 assert after.name == change.track, f"{history}: {change}"
             checked += 1
     assert checked or history in ("ardour-32tracks",)
+
+
+@pytest.mark.corpus
+def test_tracks_that_share_a_name_are_told_apart(band: Project) -> None:
+    """Two tracks named "ReaLearn": the change of the second says which one it is."""
+    band.set(0, "NAME", '"ReaLearn"')
+    band.set(1, "NAME", '"ReaLearn"')
+    old = band.session()
+    band.set(1, "VOLPAN", "0.5 0 -1 -1 1")
+    new = band.session()
+    (change,) = diff(old, new)
+    assert (change.track, change.parameter, change.where["label"]) == ("ReaLearn", "volume_db", "ReaLearn (track 2)")
+    assert change.describe().startswith("ReaLearn (track 2): fader")
