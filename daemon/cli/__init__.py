@@ -15,11 +15,23 @@ import sys
 from collections.abc import Sequence
 
 from daemon import __version__
-from daemon.cli import analyze, demo, diff, events, ingest, login, service, watch, whoami
+from daemon.cli import analyze, answer, demo, diff, events, ingest, login, questions, service, watch, whoami
 from daemon.cli.common import global_options, parents, verbose_option
 from daemon.errors import AppError, error_line
 
-COMMANDS = (demo, ingest, watch, service, analyze, events, login, whoami, diff)  # in the order --help lists them
+COMMANDS = (
+    demo,
+    ingest,
+    watch,
+    service,
+    analyze,
+    events,
+    questions,
+    answer,
+    login,
+    whoami,
+    diff,
+)  # in the order --help lists them
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -86,8 +86,22 @@ EVENT_TYPES: dict[str, EventType] = {
             ("refers_to", "rule", "reason", "confidence", "evidence"),
         ),
         EventType("change-unexplained", "no rule explains a change: it becomes a question", ("refers_to",)),
-        EventType("question-asked", "the engineer was asked about a change", ("refers_to",)),
-        EventType("question-answered", "the engineer answered a question", ("refers_to",)),
+        EventType(
+            "question-asked",
+            "a question was first shown: its id and the changes it is about",
+            ("question", "refers_to"),
+        ),
+        EventType(
+            "question-answered",
+            "the engineer answered a question: its id, answer (reason, taste, mistake, later), rule and note",
+            ("question", "refers_to", "answer", "rule", "note"),
+        ),
+        EventType(
+            "down-time",
+            "the engineer went idle: questions answered later come back",
+            ("idle_minutes",),
+            added=True,
+        ),
         EventType("window-probed", "a window of acceptability was probed", ("refers_to",)),
     )
 }
