@@ -40,7 +40,7 @@ ANSWERS = ("reason", "taste", "mistake", "later")
 DOWN_TIME = "down-time"
 QUESTION_EVENTS = ("question-asked", "question-answered", DOWN_TIME)
 BOOKKEEPING = ("content_types", "role")
-_TRACK_KIND = re.compile(r"[\s_-]*(?:\d+|[lr]|left|right|\(.*\))$", re.IGNORECASE)
+_TRACK_KIND = re.compile(r"(?:[\s_-]+(?:[lr]|left|right)|[\s_-]*\d+|\s*\(.*\))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
