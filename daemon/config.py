@@ -27,8 +27,12 @@ the defaults below. It is read with the standard library's `tomllib` (TOML 1.0):
     [justify]
     nominal_lufs = -20.0    # the working level gain staging brings tracks toward (LUFS)
 
+    [questions]
+    per_break = 5           # questions offered per down-time (the notification, `tapeop ask`)
+
 Rules:
 
+- `questions.per_break` is a whole number from 1 to 100.
 - Every number of [watch] must be positive; integers are accepted where a float is expected,
   booleans are not. `justify.nominal_lufs` is a loudness from -60 up to 0 LUFS.
 - `path` is expanded (`~`, `$VAR`) and must then be absolute; the same folder twice is an error.
@@ -154,19 +158,26 @@ class JustifyConfig:
 
 
 @dataclass(frozen=True)
+class QuestionsConfig:
+    per_break: int = 5  # questions offered per down-time
+
+
+@dataclass(frozen=True)
 class Config:
     """The config file as read; `source` is None when there was no file (all defaults)."""
 
     watch: WatchConfig = field(default_factory=WatchConfig)
     source: Path | None = None
     justify: JustifyConfig = field(default_factory=JustifyConfig)
+    questions: QuestionsConfig = field(default_factory=QuestionsConfig)
 
     def engineer_for(self, session_path: str | Path, given: str | None = None) -> str:
         return engineer_for(session_path, self.watch.roots, given)
 
 
 _KNOWN = {
-    "": {"watch", "justify"},
+    "": {"watch", "justify", "questions"},
+    "questions": {"per_break"},
     "justify": {"nominal_lufs", "audio_cache_mb"},
     "watch": {"quiet_seconds", "idle_minutes", "rescan_minutes", "roots"},
     "watch.roots": {"path", "engineer"},
@@ -194,9 +205,23 @@ def load_config(path: Path | None = None) -> Config:
     problems: list[str] = []
     watch = _watch(document, problems)
     justify = _justify(document, problems)
+    questions = _questions(document, problems)
     if problems:
         raise AppError(f"{path}: " + "; ".join(problems), _FIX_HINT)
-    return Config(watch=watch, source=path, justify=justify)
+    return Config(watch=watch, source=path, justify=justify, questions=questions)
+
+
+def _questions(document: Mapping[str, Any], problems: list[str]) -> QuestionsConfig:
+    table = document.get("questions", {})
+    if not isinstance(table, dict):
+        problems.append("'questions' must be a table ([questions])")
+        return QuestionsConfig()
+    _unknown(table, "questions", problems)
+    value = table.get("per_break", QuestionsConfig.per_break)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        problems.append(f"questions.per_break must be a whole number from 1 to 100, not {value!r}")
+        return QuestionsConfig()
+    return QuestionsConfig(per_break=value)
 
 
 def _unknown(table: Mapping[str, Any], where: str, problems: list[str]) -> None:

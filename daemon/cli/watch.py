@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         processors = Store.open(url)  # the scheduler's thread has a store of its own
         idle = heap.WhenIdle()  # the heap goes back to the system once saves and judging pause
         scheduler.after_save("justify", _judging(processors, idle, status, scheduler.stopping))
+        scheduler.on_downtime("questions", _down_time(processors, status, settings, args.user))
 
         def ingested(path: Path, outcome: Outcome) -> None:
             if outcome.kind == "saved":
@@ -151,10 +152,47 @@ def _judging(
             status.judging_failed(error_line(exc))
         else:
             status.judging_failed(None)
+            _count_questions(processors, status)
         finally:
             idle.worked()
 
     return judge
+
+
+def _count_questions(processors: Store, status: StatusWriter) -> None:
+    """The open questions of everyone, for `tapeop service status`, after each judging run."""
+    from profiles.questions.ask import load
+
+    try:
+        status.questions(len(load(processors).open()))
+    except AppError as exc:
+        log.error("questions: %s", error_line(exc))
+
+
+def _down_time(
+    processors: Store, status: StatusWriter, settings: config.Config, user: str | None
+) -> Callable[[], None]:
+    """The service's down-time hook: record the down-time (questions answered `later` come back),
+    count the open questions for the status file, and offer the best `per_break` of them in a
+    desktop notification, where the platform shows one."""
+    from daemon.service.desktop import notify, questions_message
+    from profiles.questions.ask import down_time, open_questions
+
+    def ask() -> None:
+        engineer = config.current_user(user)
+        try:
+            down_time(processors, engineer, settings.watch.idle_minutes)
+            waiting = open_questions(processors, engineer)
+        except AppError as exc:
+            log.error("questions: %s", error_line(exc))
+            return
+        status.questions(len(waiting))
+        offered = waiting[: settings.questions.per_break]
+        log.info("down-time: %d open question(s), %d offered", len(waiting), len(offered))
+        if offered:
+            notify(*questions_message(len(offered), [q.session for q in offered]))
+
+    return ask
 
 
 def _mtime(path: Path) -> datetime | None:

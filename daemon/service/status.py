@@ -79,6 +79,7 @@ class RunStatus:
     events: int = 0
     rejected: int = 0
     judging_error: str | None = None  # the last justification run's failure, until one gets through
+    open_questions: int | None = None  # counted after each judging run and at each down-time
 
     def to_json(self) -> dict[str, Any]:
         def encode(value: Any) -> Any:
@@ -123,6 +124,7 @@ class RunStatus:
             events=int(data.get("events", 0)),
             rejected=int(data.get("rejected", 0)),
             judging_error=data.get("judging_error") if isinstance(data.get("judging_error"), str) else None,
+            open_questions=data.get("open_questions") if isinstance(data.get("open_questions"), int) else None,
         )
 
     def alive(self) -> bool:
@@ -153,6 +155,8 @@ class RunStatus:
             out.append(f"last rejected: {r.path} at {at(r.at)}: {r.reason}")
         if self.judging_error:
             out.append(f"judging stopped: {self.judging_error}")
+        if self.open_questions is not None:
+            out.append(f"questions: {self.open_questions} open (tapeop ask, tapeop questions)")
         return out
 
 
@@ -226,6 +230,10 @@ class StatusWriter:
                 rejected=run.rejected + 1,
                 events=run.events + events,
             )
+
+    def questions(self, count: int) -> None:
+        """How many questions are open now."""
+        self._update(open_questions=count)
 
     def judging_failed(self, message: str | None) -> None:
         """The justification run failed (`message`: its error line), or got through (None)."""

@@ -177,3 +177,15 @@ def test_existing_behaviour_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         config.sign_in("a/b")
     monkeypatch.setenv("TAPEOP_LOG_DIR", str(tmp_path / "logs"))
     assert config.log_dir() == tmp_path / "logs"
+
+
+def test_the_questions_per_break_is_read_and_checked() -> None:
+    write("[questions]\nper_break = 3\n")
+    assert load_config().questions.per_break == 3
+    for bad in ("0", "101", "2.5", "true", '"5"'):
+        write(f"[questions]\nper_break = {bad}\n")
+        with pytest.raises(AppError, match="questions.per_break must be a whole number from 1 to 100"):
+            load_config()
+    write("[questions]\nper_brake = 3\n")
+    with pytest.raises(AppError, match="did you mean 'per_break'"):
+        load_config()

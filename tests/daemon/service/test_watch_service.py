@@ -291,3 +291,47 @@ def test_sigterm_while_judging_stops_within_10_s_and_the_next_start_judges_the_r
         again.send_signal(signal.SIGTERM)
         assert again.wait(10) == 0
     store.close()
+
+
+def test_at_down_time_the_open_questions_are_counted_and_offered_in_a_notification(tmp_path: Path) -> None:
+    """No save for idle_minutes: a `down-time` event, the open count in the status file and in
+    `tapeop service status`, and a desktop notification through desktop-notifier (the platform's
+    notification server is outside our reach: a stand-in module records what it was given)."""
+    root = tmp_path / "sessions"
+    root.mkdir()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text("[watch]\nidle_minutes = 0.05\n\n[questions]\nper_break = 2\n")
+    fake = tmp_path / "fake"
+    (fake / "desktop_notifier").mkdir(parents=True)
+    shown = tmp_path / "shown.txt"
+    (fake / "desktop_notifier" / "__init__.py").write_text(
+        "class DesktopNotifierSync:\n"
+        "    def __init__(self, app_name):\n        self.app_name = app_name\n"
+        "    def send(self, title, message):\n"
+        f"        open({str(shown)!r}, 'a').write(self.app_name + '|' + title + '|' + message + '\\n')\n"
+    )
+    env = {**machine(tmp_path), "PYTHONPATH": os.pathsep.join([str(REPO), str(fake)])}
+    db = tmp_path / "t.db"
+    proc = start_watch([str(root), "--db", str(db), "--quiet", "0.3", "--user", "greg"], env, tmp_path / "watch.err")
+    try:
+        simulate_archive(root, songs=1, saves=3, seed=5, seconds=6.0)
+        store = Store.open(sqlite_url(db))
+        wait_for(lambda: any(e.type == "down-time" for e in store.events()), timeout=60)
+        wait_for(shown.exists, timeout=10)
+        app, title, message = shown.read_text().splitlines()[0].split("|")
+        assert app == "tapeop" and title in ("tapeop: 1 question", "tapeop: 2 questions")
+        assert message.endswith(": tapeop ask") and "Song A" in message
+        state = json.loads(status_path(sqlite_url(db)).read_text())
+        assert isinstance(state["open_questions"], int) and state["open_questions"] >= 1
+        out = subprocess.run(
+            [sys.executable, "-m", "daemon.cli", "service", "status", "--db", str(db)],
+            env=env, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert f"questions: {state['open_questions']} open" in out.stdout, out.stdout + out.stderr
+        store.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
