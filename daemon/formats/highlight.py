@@ -28,6 +28,7 @@ import threading
 import uuid
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -43,6 +44,7 @@ from daemon.formats.reaper import parse_reaper_bytes
 from daemon.formats.rpp import MAX_FILE_BYTES
 from daemon.formats.suffixes import format_of, session_suffix
 from daemon.formats.values import read_capped
+from daemon.sessions.model import Track
 
 MARKER_NAME = "tapeop: why?"
 COPY_TAG = "tapeop why"
@@ -257,6 +259,7 @@ def _project_xml_copy(file: Path, track: str, time: float, out: BinaryIO) -> Non
 def _export_copy(file: Path, name: str, track: str, time: float, out: BinaryIO) -> None:
     """The session as tapeop reads it, as a .dawproject (no plug-in states), marked."""
     session = read_session(file, name=name)
+    session = replace(session, tracks=tuple(_without_states(t) for t in session.tracks))
     data, state_files = project_xml(session)
     root = parse_xml(data, f"{file} (exported)")
     mark_project(root, track, time, file)
@@ -265,6 +268,15 @@ def _export_copy(file: Path, name: str, track: str, time: float, out: BinaryIO) 
         copy.writestr("metadata.xml", METADATA_XML)
         for member, state in state_files.items():
             copy.writestr(member, state)
+
+
+def _without_states(track: Track) -> Track:
+    """The track with its devices' opaque states left out (the writer would need their bytes)."""
+    return replace(
+        track,
+        devices=tuple(replace(d, state_sha256=None) for d in track.devices),
+        children=tuple(_without_states(c) for c in track.children),
+    )
 
 
 # -- REAPER -------------------------------------------------------------------------------------------
