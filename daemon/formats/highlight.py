@@ -292,7 +292,7 @@ def _reaper_copy(file: Path, track: str, time: float) -> bytes:
     position = names.index(track)  # the reader's order: the master, then each <TRACK> as in the file
     edits: list[tuple[int, int, list[bytes]]] = []  # (start, end, new lines): lines[start:end] replaced
     if position == 0:
-        edits.append(_colour_edit(lines, root_lines, b"MASTERPEAKCOL", 0, b"  ", eol))
+        edits.append(_colour_edit(lines, root_lines, b"MASTERPEAKCOL", 1, b"  ", eol))  # after the header
     else:
         start, end, own = blocks[position - 1]
         edits.append(_colour_edit(lines, own, b"PEAKCOL", _after_name(lines, own, start), b"    ", eol))
@@ -363,8 +363,8 @@ def _marker_edit(
         where = markers[-1] + 1
     elif blocks:
         where = blocks[0][0]
-    else:
-        where = max(len(lines) - 1, 1)  # before the project's closing ">"
+    else:  # before the project's closing ">"
+        where = next((n for n in range(len(lines) - 1, 0, -1) if lines[n].strip() == b">"), len(lines))
     return where, where, [line.encode() + eol]
 
 

@@ -242,3 +242,55 @@ def test_with_no_opener_it_says_so_and_does_not_raise(tmp_path: Path, monkeypatc
     answer = open_with_system(target)
     assert answer is not None
     assert "was found" in answer and str(target) in answer
+
+
+@pytest.mark.corpus
+def test_an_unnamed_reaper_track_is_found_by_the_readers_name(corpus: Path, tmp_path: Path) -> None:
+    """empty.RPP (REAPER 4.32): its second track has NAME "", which the reader calls "Track 2"."""
+    source = _copy_in(corpus, "reaper/perlence-rpp/empty.RPP", tmp_path)
+    copy = highlight_copy(source, "Track 2", 1.0)
+    second = copy.read_text().split("<TRACK")[2]
+    assert f"PEAKCOL {REAPER_RED}" in second
+    assert replace(read_reaper(copy, name="x"), markers=()) == replace(read_reaper(source, name="x"), markers=())
+
+
+@pytest.mark.corpus
+def test_a_reaper_backup_is_copied_as_a_project(corpus: Path, tmp_path: Path) -> None:
+    history = corpus / "histories" / "glutones-toast-band-session-rpp-bak"
+    source = _copy_in(corpus, str(sorted(history.glob("*.rpp-bak"))[-1].relative_to(corpus)), tmp_path)
+    copy = highlight_copy(source, "Mac", 2.0)
+    assert copy.name == source.name.removesuffix(".rpp-bak") + " (tapeop why).rpp"
+    assert Marker(name=MARKER_NAME, time=2.0) in read_reaper(copy).markers
+
+
+BARE_RPP = """<REAPER_PROJECT 0.1 "7.14/win64" 1733408836\r
+  TEMPO 120 4 4\r
+  <TRACK {A0883E74-9574-7841-9C71-BC65E741F577}\r
+    NAME Keys\r
+    VOLPAN 1 0 -1 -1 1\r
+  >\r
+>\r
+"""
+
+
+def test_reaper_colour_and_marker_lines_are_added_where_missing(tmp_path: Path) -> None:
+    """No PEAKCOL, no MASTERPEAKCOL, no MARKER, CRLF line ends: each line is added, in the file's
+    own line ends, and the copy reads back."""
+    source = tmp_path / "Bare.RPP"
+    source.write_bytes(BARE_RPP.encode())
+    keys = highlight_copy(source, "Keys", 0.5).read_bytes()
+    assert b"    NAME Keys\r\n    PEAKCOL 16777471\r\n" in keys
+    assert b'  MARKER 1 0.5 "tapeop: why?" 0 0 1 R {' in keys
+    assert keys.count(b"\n") == keys.count(b"\r\n") == BARE_RPP.count("\n") + 2
+    master = highlight_copy(source, "Master", None)
+    assert master.read_bytes().split(b"\r\n")[1] == b"  MASTERPEAKCOL 16777471"
+    assert read_reaper(master).markers == (Marker(name=MARKER_NAME, time=0.0),)
+
+
+def test_a_reaper_project_without_tracks_gets_its_marker_before_the_end(tmp_path: Path) -> None:
+    source = tmp_path / "Empty.rpp"
+    source.write_text('<REAPER_PROJECT 0.1 "7.14/win64" 1\n  TEMPO 120 4 4\n>\n\n')
+    copy = highlight_copy(source, "Master", 3.0)
+    lines = copy.read_text().splitlines()
+    assert lines[-3].startswith('  MARKER 1 3 "tapeop: why?"') and lines[-2:] == [">", ""]
+    assert read_reaper(copy).markers == (Marker(name=MARKER_NAME, time=3.0),)
