@@ -1,5 +1,7 @@
 """`tapeop demo`: a simulated engineer's archive ingested into a throw-away database, every change
-judged, each verdict shown beside what the engineer meant."""
+judged, each verdict shown beside what the engineer meant; then the questions tapeop would ask in
+down-time, each answered as the simulated engineer would (from the reason it recorded for the move),
+and what those answers taught."""
 
 from __future__ import annotations
 
@@ -60,6 +62,45 @@ def run(args: argparse.Namespace) -> int:
                 what = f'clip "{Path(intent.parameter).name}"' if clip else term_name(intent.parameter)
                 where = " / ".join(x for x in (intent.track, intent.device) if x)
                 print(f"    the engineer meant: {where}: {what} ({intent.reason}){'' if hit else '  <- NOT FOUND'}")
+        _questions(store, saves)
         store.close()
     print(f"\n{found} of {meant} intended moves found in the log, in {time.perf_counter() - started:.1f} s.")
     return 0 if found == meant else 1
+
+
+def _questions(store: object, saves: list) -> None:  # type: ignore[type-arg]
+    """The down-time loop on the simulated archive: ask, answer as the engineer would, infer."""
+    from profiles.questions.ask import answer, load, mark_asked, rules
+
+    names = {r.name for r in rules()}
+    questions = load(store).open()  # type: ignore[arg-type]
+    mark_asked(store, questions)  # type: ignore[arg-type]
+    print(f"\nIn down-time tapeop asks {len(questions)} question(s), most worth asking first:")
+    answered = 0
+    for question in questions:
+        if load(store).by_id()[question.id].status != "open":  # type: ignore[arg-type]
+            continue  # answered by inference from an earlier answer of this run
+        intent = next(
+            (i for s in saves if (s.song, s.version) == (question.session, question.version)
+             for i in s.intents if any(i.matches(e) for e in question.changes)),
+            None,
+        )  # fmt: skip
+        if intent is None:
+            kind, rule, note = "mistake", None, "not one of the moves the engineer meant"
+        elif intent.reason == "taste":
+            kind, rule, note = "taste", None, None
+        elif intent.reason in names:
+            kind, rule, note = "reason", intent.reason, None
+        else:
+            kind, rule, note = "reason", "other", intent.reason
+        answer(store, question.id, kind, rule, note)  # type: ignore[arg-type]
+        answered += 1
+        said = kind + (f" ({rule}{': ' + note if note and rule else ''})" if rule else "")
+        print(f"  Q{question.id} {question.session} v{question.version}: {question.prompt}\n    answered: {said}")
+    after = load(store)  # type: ignore[arg-type]
+    inferred = [q for q in after.questions if (q.answer or {}).get("inferred")]
+    print(
+        f"The engineer answered {answered}; {len(inferred)} more followed from those answers (same kind of move on the same kind of track)."
+    )
+    for q in inferred[:5]:
+        print(f"  Q{q.id} {q.session} v{q.version}: like Q{q.answer['follows']}: {q.answer['answer']}")  # type: ignore[index]
