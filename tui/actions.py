@@ -1,5 +1,6 @@
-"""What the engineer can do with a question besides answering it: open its save in the DAW with the
-change highlighted (`open_in_daw`).
+"""What the engineer can do with a question in `tapeop ask` besides answering it: open its save in
+the DAW with the change highlighted (`open_in_daw`). Here, beside the TUI that calls it, because it
+writes session files (daemon.formats), which the learning code in profiles/ never touches.
 
 Both return one sentence for the person (what was done, or why it could not be), and raise nothing
 an engineer cannot act on: a save that is gone, unreadable or in a nested archive is said.

@@ -13,7 +13,7 @@ from daemon.formats import read_session
 from daemon.ingest.bulk import ingest
 from daemon.log.store import Store, sqlite_url
 from profiles.justify.processor import justify
-from profiles.questions.actions import open_in_daw, save_file
+from tui.actions import open_in_daw, save_file
 from profiles.questions.ask import open_questions
 
 
