@@ -13,8 +13,8 @@ from daemon.formats import read_session
 from daemon.ingest.bulk import ingest
 from daemon.log.store import Store, sqlite_url
 from profiles.justify.processor import justify
-from tui.actions import open_in_daw, save_file
 from profiles.questions.ask import open_questions
+from tui.actions import open_in_daw, save_file
 
 
 def test_open_in_daw_writes_a_highlighted_copy_and_hands_it_to_the_opener(
