@@ -1,6 +1,8 @@
 """What the engineer can do with a question in `tapeop ask` besides answering it: open its save in
-the DAW with the change highlighted (`open_in_daw`). Here, beside the TUI that calls it, because it
-writes session files (daemon.formats), which the learning code in profiles/ never touches.
+the DAW with the change highlighted (`open_in_daw`), and hear it (`hear`: the track's audio through
+the setting before and after, loudness-matched, played where there is an output device). Here,
+beside the TUI that calls them, because they write session files (daemon.formats), which the
+learning code in profiles/ never touches.
 
 Both return one sentence for the person (what was done, or why it could not be), and raise nothing
 an engineer cannot act on: a save that is gone, unreadable or in a nested archive is said.
@@ -68,3 +70,76 @@ def open_in_daw(store: Store, question: Question) -> str:
 
 def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+MAX_SECONDS = 600.0  # of a track's audio read to find the excerpt: a long take is not read whole
+RENDERED = ("eq", "compressor", "limiter", "gate")
+
+
+def hear(store: Store, question: Question, folder: Path) -> str:
+    """Render the question's track before and after its change (the excerpt where it plays, through
+    the device's settings of the two saves, or its fader), write `<stem>.before.wav`,
+    `<stem>.after.wav` and `<stem>.ab.wav` (before, a breath, after) in `folder`, and play the last.
+    Returns what was done, or why not (missing audio is said, not hidden)."""
+    import numpy as np
+    import soundfile as sf
+
+    from analyzers.render import play, render_before_after, write_pair
+    from daemon.audio.session import SessionAudio, audio_source, dry_signal
+
+    after = store.session_at(question.session, question.version or 0)
+    before = store.session_at(question.session, (question.version or 0) - 1)
+    recorded = save_file(store, question)
+    source = audio_source(recorded) if recorded else None
+    if after is None or before is None or source is None or question.track is None:
+        return "nothing to hear: the saves before and after this change are not both in the log"
+    try:
+        track_after, track_before = after.track(question.track), before.track(question.track)
+    except KeyError:
+        return f"nothing to hear: {question.track} is not in both saves"
+    kind, settings = _what_changed(question, track_before, track_after)
+    if kind is None:
+        return f"cannot render this change ({settings}): only EQ, compressor, limiter, gate and fader changes are"
+    try:
+        with SessionAudio(source[0], folder / "audio", member=source[1]) as audio:
+            signal = dry_signal(after, track_after, audio)
+            if signal is None:
+                return f"no audio: {question.track} plays no clip in this save"
+            rate = signal.info.sample_rate_hz
+            frames = []
+            total = 0
+            for block in signal.blocks(rate):
+                frames.append(block)
+                total += block.shape[1]
+                if total >= MAX_SECONDS * rate:
+                    break
+    except (AppError, OSError) as exc:
+        return f"no audio for {question.track}: {exc}"
+    samples = np.concatenate(frames, axis=1)
+    a, b = render_before_after(
+        samples, rate, kind, settings[0], settings[1],
+        volume_db_before=None if kind == "fader" else track_before.channel.volume_db,
+        volume_db_after=None if kind == "fader" else track_after.channel.volume_db,
+    )  # fmt: skip
+    stem = f"q{question.id}"
+    paths = write_pair(a, b, rate, folder, stem)
+    joined = np.concatenate([a, np.zeros((a.shape[0], rate // 2), dtype=a.dtype), b], axis=1)
+    ab = folder / f"{stem}.ab.wav"
+    sf.write(str(ab), joined.T, rate, subtype="PCM_24")
+    why_not = play(ab)
+    files = f"before: {paths[0]}, after: {paths[1]}"
+    return f"playing before, then after ({files})" if why_not is None else f"{why_not} {files}"
+
+
+def _what_changed(question: Question, before: Any, after: Any) -> tuple[str | None, Any]:
+    """The device kind to render and its (before, after) settings; a fader when no device changed."""
+    if question.device is None:
+        return "fader", ({"volume_db": before.channel.volume_db}, {"volume_db": after.channel.volume_db})
+    slot = (question.changes[0].payload.get("where") or {}).get("device")
+    old = before.devices[slot] if isinstance(slot, int) and slot < len(before.devices) else None
+    new = next((d for d in after.devices if d.name == question.device), None)
+    if old is None or new is None:
+        return None, f"{question.device} is not in both saves"
+    if new.kind not in RENDERED:
+        return None, f"{question.device} is a {new.kind}"
+    return new.kind, ({**old.param_dict, "enabled": old.enabled}, {**new.param_dict, "enabled": new.enabled})

@@ -46,3 +46,27 @@ def test_open_in_daw_writes_a_highlighted_copy_and_hands_it_to_the_opener(
     monkeypatch.setenv("PATH", "")
     said = open_in_daw(store, question)
     assert said.startswith("No xdg-open was found") and "(tapeop why 2)" in said
+
+
+def test_hearing_a_question_renders_the_track_before_and_after(tmp_path: Path) -> None:
+    """An EQ question of the simulated archive: the before and after renders are written, measured
+    different where the band moved, and the A/B file holds both; without an output device the
+    paths are said."""
+    import numpy as np
+    import soundfile as sf
+
+    from tui.actions import hear
+
+    simulate_archive(tmp_path / "archive", songs=1, saves=4, seed=5, seconds=6)
+    store = Store.open(sqlite_url(tmp_path / "h.db"))
+    ingest([tmp_path / "archive"], store, "greg", jobs=1)
+    justify(store, extract_to=tmp_path / "audio")
+    eq = next(q for q in open_questions(store) if q.device == "EQ")
+    said = hear(store, eq, tmp_path / "renders")
+    before, after = (tmp_path / "renders" / f"q{eq.id}.{side}.wav" for side in ("before", "after"))
+    assert str(before) in said and str(after) in said
+    a, rate = sf.read(str(before))
+    b, _ = sf.read(str(after))
+    assert a.shape == b.shape and rate > 0 and not np.allclose(a, b, atol=1e-3)
+    ab, _ = sf.read(str(tmp_path / "renders" / f"q{eq.id}.ab.wav"))
+    assert len(ab) == len(a) + len(b) + rate // 2
