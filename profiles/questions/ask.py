@@ -89,9 +89,18 @@ def mark_asked(store: Store, questions: Sequence[Question]) -> int:
     return len(new)
 
 
-def answer(store: Store, question_id: int, kind: str, rule: str | None = None, note: str | None = None) -> Question:
+def answer(
+    store: Store,
+    question_id: int,
+    kind: str,
+    rule: str | None = None,
+    note: str | None = None,
+    *,
+    known: Question | None = None,
+) -> Question:
     """Answer an open question (`reason` with a rule, or `other` and a note; `taste`, `mistake`,
-    `later`). Raises QuestionError for an unknown or closed question, rule or answer."""
+    `later`). Raises QuestionError for an unknown or closed question, rule or answer. `known`: the
+    question as the caller holds it (the TUI), which spares rebuilding the questions to find it."""
     if kind not in ANSWERS:
         raise QuestionError(f"answer {kind!r} is none of {', '.join(ANSWERS)}")
     if kind == "reason":
@@ -102,7 +111,7 @@ def answer(store: Store, question_id: int, kind: str, rule: str | None = None, n
             raise QuestionError("an answer of rule `other` needs a note saying the reason")
     elif rule is not None:
         raise QuestionError("a rule goes with --reason only")
-    question = load(store).by_id().get(question_id)
+    question = known if known is not None and known.id == question_id else load(store).by_id().get(question_id)
     if question is None:
         raise QuestionError(f"no question {question_id}")
     if question.status == "answered":
