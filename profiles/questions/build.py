@@ -24,6 +24,7 @@ A pure function of the log's events (`build`), so the questions can be rebuilt a
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import defaultdict
@@ -152,35 +153,38 @@ def _key(event: LoggedEvent) -> tuple[Any, ...]:
     return (event.session, p.get("track"), p.get("device"), p.get("parameter"))
 
 
-def _later_values(events: Iterable[LoggedEvent]) -> dict[tuple[Any, ...], list[tuple[int | None, Any]]]:
-    """(session, track, device, parameter) -> the (version, value after) of each later change."""
-    out: dict[tuple[Any, ...], list[tuple[int | None, Any]]] = defaultdict(list)
+def _later_values(events: Iterable[LoggedEvent]) -> dict[tuple[Any, ...], dict[str, int]]:
+    """(session, track, device, parameter) -> each value a change set it to -> the last version that did."""
+    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
     for event in events:
         if event.type == "parameter-changed":
-            out[_key(event)].append((event.version, event.payload.get("after")))
+            values = out[_key(event)]
+            value = _value_key(event.payload.get("after"))
+            values[value] = max(values.get(value, 0), event.version or 0)
     return out
 
 
+def _value_key(value: Any) -> str:
+    """A value as a key: numbers to 6 decimals (the differ's own noise is far below), the rest as JSON."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{float(value):.6f}"
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def _skip_reason(
-    event: LoggedEvent, save: list[LoggedEvent], later: dict[tuple[Any, ...], list[tuple[int | None, Any]]]
+    event: LoggedEvent, save: list[LoggedEvent], later: dict[tuple[Any, ...], dict[str, int]]
 ) -> str | None:
     p = event.payload
-    clip_added = any(e.type == "clip-added" and e.payload.get("track") == p.get("track") for e in save)
-    if event.type == "parameter-changed" and p.get("parameter") in BOOKKEEPING and clip_added:
+    bookkeeping = event.type == "parameter-changed" and p.get("parameter") in BOOKKEEPING
+    if bookkeeping and any(e.type == "clip-added" and e.payload.get("track") == p.get("track") for e in save):
         return f"the track's {p.get('parameter')} follows the clip added in the same save"
     if event.type == "parameter-changed":
-        for version, value in later[_key(event)]:
-            if (version or 0) > (event.version or 0) and _same(value, p.get("before")):
-                return f"taken back in v{version}"
+        version = later[_key(event)].get(_value_key(p.get("before")), 0)
+        if version > (event.version or 0):
+            return f"taken back in v{version}"
     if event.type == "plugin-state-changed" and any(e.position != event.position for e in save):
         return "an opaque plug-in state beside other changes of the save"
     return None
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-6)
-    return bool(a == b)
 
 
 # -- grouping ------------------------------------------------------------------------------------
