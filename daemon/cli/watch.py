@@ -176,7 +176,7 @@ def _down_time(
     count the open questions for the status file, and offer the best `per_break` of them in a
     desktop notification, where the platform shows one."""
     from daemon.service.desktop import notify, questions_message
-    from profiles.questions.ask import down_time, open_questions
+    from profiles.questions.ask import down_time, mark_asked, open_questions
 
     def ask() -> None:
         engineer = config.current_user(user)
@@ -189,8 +189,8 @@ def _down_time(
         status.questions(len(waiting))
         offered = waiting[: settings.questions.per_break]
         log.info("down-time: %d open question(s), %d offered", len(waiting), len(offered))
-        if offered:
-            notify(*questions_message(len(offered), [q.session for q in offered]))
+        if offered and notify(*questions_message(len(offered), [q.session for q in offered])):
+            mark_asked(processors, offered)  # shown in the notification: asked
 
     return ask
 

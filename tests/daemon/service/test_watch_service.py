@@ -323,6 +323,8 @@ def test_at_down_time_the_open_questions_are_counted_and_offered_in_a_notificati
         assert message.endswith(": tapeop ask") and "Song A" in message
         state = json.loads(status_path(sqlite_url(db)).read_text())
         assert isinstance(state["open_questions"], int) and state["open_questions"] >= 1
+        offered = int(title.split()[1])
+        wait_for(lambda: len([e for e in store.events() if e.type == "question-asked"]) == offered)
         out = subprocess.run(
             [sys.executable, "-m", "daemon.cli", "service", "status", "--db", str(db)],
             env=env, capture_output=True, text=True, timeout=30,
