@@ -84,6 +84,7 @@ class QuestionsScreen(Screen[None]):
         self.note: str | None = None
         self.rules: list[tuple[str, str]] = []
         self.answered = 0
+        self.shown: set[int] = set()
 
     @property
     def tapeop(self) -> TapeopApp:
@@ -158,8 +159,8 @@ class QuestionsScreen(Screen[None]):
             return
         counter.update(f"question {self.index + 1} of {len(self.asked)}")
         body.update(self.render_question(asked))
-        if not asked.question.asked:
-            asked.question.asked = True  # shown now: recorded once, by the worker
+        if asked.question.id not in self.shown:
+            self.shown.add(asked.question.id)  # recorded once, by the worker (if not asked before)
             self.mark_asked(asked.question)
 
     @staticmethod
