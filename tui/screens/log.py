@@ -108,7 +108,10 @@ class LogScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="filter: words of a session, track or type (/ to type, enter to apply)", id="filter")
+        yield Input(
+            placeholder="filter: a session, track or type; several with commas (/ to type, enter for the table)",
+            id="filter",
+        )
         table: DataTable[str] = DataTable(id="log", cursor_type="row", zebra_stripes=True)
         for column in COLUMNS:
             table.add_column(column, key=column)
@@ -149,7 +152,7 @@ class LogScreen(Screen[None]):
         self.query_one("#filter", Input).focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.terms = event.value.lower().split()
+        self.terms = [term.strip() for term in event.value.lower().split(",") if term.strip()]
         table = self.query_one("#log", DataTable)
         table.clear()
         for row in self.rows.values():
