@@ -27,6 +27,7 @@ Hook = Callable[["Question"], str]  # does something with a question, says what 
 class TapeopApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tapeop"
+    ENABLE_COMMAND_PALETTE = False  # every action has its key, shown in the footer
     MODES: ClassVar[dict[str, Callable[[], QuestionsScreen | LogScreen | SessionsScreen]]] = {  # type: ignore[assignment]
         "questions": QuestionsScreen,
         "log": LogScreen,

@@ -17,14 +17,15 @@ if TYPE_CHECKING:
     from daemon.log.store import Store
     from tui.app import TapeopApp
 
-COLUMNS = ("#", "time", "user", "session", "v", "type", "what", "verdict")
+COLUMNS = ("#", "time", "user", "session", "v", "type", "verdict", "what")
+VERDICT = COLUMNS.index("verdict")
 BATCH = 5000  # events read per query: a big log arrives in pieces, never held twice
 
 
 @dataclass
 class Row:
     position: int
-    cells: list[str]  # as COLUMNS, the verdict last
+    cells: list[str]  # as COLUMNS
     judged: bool
 
     def matches(self, terms: list[str]) -> bool:
@@ -57,7 +58,7 @@ def what(event: LoggedEvent) -> str:
 def verdict(event: LoggedEvent) -> str:
     if event.type == "change-unexplained":
         return "unexplained"
-    return f"justified ({event.payload.get('rule')}): {event.payload.get('reason')}"
+    return f"justified: {event.payload.get('rule')}"  # the reason is in `tapeop events`
 
 
 def read_after(store: Store, after: int) -> tuple[list[Row], dict[int, str], int]:
@@ -82,8 +83,8 @@ def read_after(store: Store, after: int) -> tuple[list[Row], dict[int, str], int
                 event.session,
                 str(event.version or "-"),
                 event.type,
-                what(event),
                 "not judged yet" if judged else "",
+                what(event),
             ]
             rows.append(Row(event.position, cells, judged))
         if batch:
@@ -136,7 +137,7 @@ class LogScreen(Screen[None]):
         for row in rows:
             self.rows[row.position] = row
             if row.position in self.verdicts:
-                row.cells[-1] = self.verdicts.pop(row.position)
+                row.cells[VERDICT] = self.verdicts.pop(row.position)
             if row.matches(self.terms):
                 table.add_row(*row.cells, key=str(row.position))
         for position, said in verdicts.items():
@@ -144,7 +145,7 @@ class LogScreen(Screen[None]):
             if judged is None:
                 self.verdicts[position] = said
                 continue
-            judged.cells[-1] = said
+            judged.cells[VERDICT] = said
             if str(position) in table.rows:
                 table.update_cell(str(position), "verdict", said, update_width=True)
 

@@ -71,7 +71,7 @@ class QuestionsScreen(Screen[None]):
         Binding("m", "answer('mistake')", "Mistake"),
         Binding("l", "answer('later')", "Later"),
         Binding("n", "note", "Note"),
-        Binding("o", "hook('open_in_daw')", "Open in DAW"),
+        Binding("o", "hook('open_in_daw')", "Open"),
         Binding("p", "hook('play')", "Play"),
         Binding("j,down,right", "move(1)", "Next", show=False),
         Binding("k,up,left", "move(-1)", "Previous", show=False),

@@ -26,8 +26,9 @@ class RulePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Which objective reason? (enter picks, escape cancels)")
-            options = [Option(f"{name:<14} {summary}", id=name) for name, summary in self.rules]
-            options.append(Option(f"{OTHER:<14} another reason: say it in a note", id=OTHER))
+            width = max((len(name) for name, _ in self.rules), default=len(OTHER))
+            options = [Option(f"{name:<{width}}  {summary}", id=name) for name, summary in self.rules]
+            options.append(Option(f"{OTHER:<{width}}  another reason: say it in a note", id=OTHER))
             yield OptionList(*options, id="rules")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
