@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from daemon import __version__
-from daemon.cli import analyze, answer, demo, diff, events, ingest, login, questions, service, watch, whoami
+from daemon.cli import analyze, answer, ask, demo, diff, events, ingest, login, questions, service, watch, whoami
 from daemon.cli.common import global_options, parents, verbose_option
 from daemon.errors import AppError, error_line
 
@@ -28,6 +28,7 @@ COMMANDS = (
     events,
     questions,
     answer,
+    ask,
     login,
     whoami,
     diff,

@@ -1,0 +1,74 @@
+"""The Textual app of `tapeop ask`: the Questions screen first, the Log and the Sessions from the footer.
+
+Every read and write of the store runs in a thread worker (`@work(thread=True)`); the event loop
+never waits on the database. The store is opened once, by the first worker that needs it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from tui.screens.log import LogScreen
+from tui.screens.questions import QuestionsScreen
+from tui.screens.sessions import SessionsScreen
+
+if TYPE_CHECKING:
+    from daemon.log.store import Store
+    from profiles.questions.build import Question
+
+Hook = Callable[["Question"], str]  # does something with a question, says what in one line
+
+
+class TapeopApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "tapeop"
+    ENABLE_COMMAND_PALETTE = False  # every action has its key, shown in the footer
+    MODES: ClassVar[dict[str, Callable[[], QuestionsScreen | LogScreen | SessionsScreen]]] = {  # type: ignore[assignment]
+        "questions": QuestionsScreen,
+        "log": LogScreen,
+        "sessions": SessionsScreen,
+    }
+    DEFAULT_MODE = "questions"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "switch_mode('questions')", "Questions"),
+        Binding("f2", "switch_mode('log')", "Log"),
+        Binding("f3", "switch_mode('sessions')", "Sessions"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        store_url: str,
+        user: str | None,
+        per_break: int,
+        open_in_daw: Hook | None = None,
+        play: Hook | None = None,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.store_url = store_url
+        self.user = user
+        self.per_break = per_break
+        self.open_in_daw = open_in_daw
+        self.play = play
+        self.poll_seconds = poll_seconds
+        self._store: Store | None = None
+        self._store_lock = threading.Lock()
+
+    def store(self) -> Store:
+        """The store, opened on first use: call from a worker thread only (opening migrates it)."""
+        with self._store_lock:
+            if self._store is None:
+                from daemon.log.store import Store
+
+                self._store = Store.open(self.store_url)
+            return self._store
+
+    def on_unmount(self) -> None:
+        if self._store is not None:
+            self._store.close()
