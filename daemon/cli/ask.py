@@ -1,4 +1,6 @@
-"""`tapeop ask`: the Textual TUI, opening on the open questions (CONTRACT.md, "The TUI")."""
+"""`tapeop ask`: the Textual TUI, opening on the open questions (CONTRACT.md, "The TUI"). `o` opens
+the question's save in the DAW (a highlighted copy) and `p` plays its track before and after
+(tui/actions.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +19,30 @@ def add_parser(commands: argparse._SubParsersAction, parents: Parents) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the TUI until the engineer quits (textual is imported here only)."""
     from daemon import config
+    from daemon.log.store import Store
+    from profiles.questions.build import Question
+    from tui.actions import hear, open_in_daw
     from tui.app import TapeopApp
 
-    app = TapeopApp(config.db_url(args.db), config.current_user(args.user), config.load_config().questions.per_break)
+    url = config.db_url(args.db)
+    renders = config.data_dir() / "renders"  # the before/after files `p` writes and plays
+
+    def opened(question: Question) -> str:
+        store = Store.open(url)  # a hook runs in a worker thread: a store of its own
+        try:
+            return open_in_daw(store, question)
+        finally:
+            store.close()
+
+    def heard(question: Question) -> str:
+        store = Store.open(url)
+        try:
+            return hear(store, question, renders)
+        finally:
+            store.close()
+
+    app = TapeopApp(
+        url, config.current_user(args.user), config.load_config().questions.per_break, open_in_daw=opened, play=heard
+    )
     app.run()
     return 0
