@@ -134,7 +134,7 @@ class QuestionsScreen(Screen[None]):
         from profiles.questions.ask import answer
 
         try:
-            answer(self.tapeop.store(), question.id, kind, rule=rule, note=note)
+            answer(self.tapeop.store(), question.id, kind, rule=rule, note=note, known=question)
         except AppError as exc:
             self.app.call_from_thread(self.notify, f"question {question.id}: {exc}", severity="error")
 
