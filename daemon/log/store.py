@@ -408,9 +408,10 @@ class Store:
         namesakes: bool = False,
         limit: int | None = None,
         user: str | None = None,
+        version: int | None = None,
     ) -> Iterator[LoggedEvent]:
         """The log in order of position, optionally one session's or one engineer's (`user`), from
-        `after` on, at most `limit` events. With `namesakes`, also the sessions of that name that ingest told apart by
+        `after` on, at most `limit` events, of one save's `version` where given. With `namesakes`, also the sessions of that name that ingest told apart by
         their folder, "Song (Client A)" beside "Song (Client B)". Rows are streamed in batches of
         READ_BATCH (a server-side cursor on PostgreSQL), never fetched all at once."""
         query = select(EVENTS).where(EVENTS.c.position > after).order_by(EVENTS.c.position)
@@ -425,6 +426,8 @@ class Store:
             query = query.where(EVENTS.c.type.in_(types))
         if user is not None:
             query = query.where(EVENTS.c.user == user)
+        if version is not None:
+            query = query.where(EVENTS.c.version == version)
         with self.engine.connect().execution_options(stream_results=True, yield_per=READ_BATCH) as conn:
             for row in conn.execute(query).mappings():
                 yield LoggedEvent(

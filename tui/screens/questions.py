@@ -45,7 +45,7 @@ def read_questions(store: Store, user: str | None, limit: int) -> list[Asked]:
 
     found = []
     for question in open_questions(store, user, limit):
-        save = [e for e in store.events(session=question.session) if e.version == question.version]
+        save = list(store.events(session=question.session, version=question.version))
         saved = next((e for e in save if e.type == "session-saved"), None)
         own = set(question.refers_to)
         rest = [

@@ -8,12 +8,13 @@ import random
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from daemon.ingest.append import append_save
 from daemon.log.records import DerivedEvent, SaveInfo
-from daemon.log.store import Store
+from daemon.log.store import Store, sqlite_url
 from daemon.sessions.model import Channel, Session, Track
 
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -266,3 +267,15 @@ def test_a_processor_that_fails_midway_leaves_neither_events_nor_position(store:
         store.append_derived("justify", 0, 2, [_justified(1), bad])
     assert list(store.events()) == before
     assert store.processed_through("justify") == 0
+
+
+def test_one_save_s_events_are_read_by_its_version(tmp_path: Path) -> None:
+    from daemon.demo.simulator import simulate_archive
+    from daemon.ingest.bulk import ingest
+
+    simulate_archive(tmp_path / "archive", songs=1, saves=3, seed=1, render_audio=False)
+    store = Store.open(sqlite_url(tmp_path / "v.db"))
+    ingest([tmp_path / "archive"], store, "greg", jobs=1)
+    every = [e for e in store.events(session="Song A") if e.version == 2]
+    assert every and list(store.events(session="Song A", version=2)) == every
+    store.close()
