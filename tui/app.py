@@ -20,6 +20,7 @@ from tui.screens.sessions import SessionsScreen
 if TYPE_CHECKING:
     from daemon.log.store import Store
     from profiles.questions.build import Question
+    from profiles.questions.context import ContextReader
 
 Hook = Callable[["Question"], str]  # does something with a question, says what in one line
 
@@ -59,6 +60,8 @@ class TapeopApp(App[None]):
         self.poll_seconds = poll_seconds
         self._store: Store | None = None
         self._store_lock = threading.Lock()
+        self._context_reader: ContextReader | None = None
+        self.context_lock = threading.Lock()  # one measurement at a time: a reader keeps state
 
     def store(self) -> Store:
         """The store, opened on first use: call from a worker thread only (opening migrates it)."""
@@ -69,6 +72,20 @@ class TapeopApp(App[None]):
                 self._store = Store.open(self.store_url)
             return self._store
 
+    def context_reader(self) -> ContextReader:
+        """What measures a question's track (call from a worker thread only)."""
+        from profiles.questions.context import ContextReader
+
+        store = self.store()
+        with self._store_lock:
+            if self._context_reader is None:
+                self._context_reader = ContextReader(store)
+            return self._context_reader
+
     def on_unmount(self) -> None:
+        # A measurement still running is not waited for long: quitting is not held up by it.
+        if self._context_reader is not None and self.context_lock.acquire(timeout=1.0):
+            self._context_reader.close()
+            self.context_lock.release()
         if self._store is not None:
             self._store.close()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
+from textual_plotext import PlotextPlot
 
 from daemon.log.store import Store
 from profiles.questions.ask import down_time, open_questions
@@ -64,6 +65,25 @@ async def test_it_opens_on_the_best_open_question_in_its_context(store_url: str,
         assert best[0].prompt in shown
         assert f"{best[0].session}, version {best[0].version}" in shown
         assert "2024-05-01" in shown and "->" in shown
+
+
+async def test_beside_it_the_tracks_audio_numbers_and_its_spectrum(store_url: str) -> None:
+    app = app_on(store_url)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await settle(pilot)  # the measurement, started once the question shows
+        shown = screen(app)
+        for _ in range(len(shown.asked or [])):
+            asked = shown.current
+            assert asked is not None and asked.question.track is not None
+            numbers = str(shown.query_one("#audio", Static).content)
+            assert f"{asked.question.track}: what the rules measured" in numbers
+            assert "LUFS" in numbers and "dBTP" in numbers and "lowest note" in numbers and "masked by" in numbers
+            plot = shown.query_one("#spectrum", PlotextPlot)
+            assert plot.display and plot.size.height >= 12
+            await pilot.press("j")
+            await settle(pilot)
+            await settle(pilot)
 
 
 async def test_showing_a_question_records_it_asked_once(store_url: str, open_store) -> None:

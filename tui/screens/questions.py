@@ -10,16 +10,22 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
 
 from tui.widgets.modals import OTHER, NoteInput, RulePicker
 
 if TYPE_CHECKING:
     from daemon.log.store import Store
     from profiles.questions.build import Question
+    from profiles.questions.context import TrackContext
     from tui.app import Hook, TapeopApp
+
+PLOT_TICKS_HZ = (50, 100, 200, 500, 1000, 2000, 5000, 10000)
+PLOT_FLOOR_DB = -60.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ class QuestionsScreen(Screen[None]):
         self.rules: list[tuple[str, str]] = []
         self.answered = 0
         self.shown: set[int] = set()
+        self.contexts: dict[int, TrackContext] = {}  # by question id, measured once
 
     @property
     def tapeop(self) -> TapeopApp:
@@ -93,8 +100,12 @@ class QuestionsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("reading the open questions...", id="counter")
-        with VerticalScroll(id="question-body", can_focus=False):
-            yield Static(id="question")
+        with Horizontal(id="question-pane"):
+            with VerticalScroll(id="question-body", can_focus=False):
+                yield Static(id="question")
+            with Vertical(id="audio-pane"):
+                yield Static(id="audio")
+                yield PlotextPlot(id="spectrum")
         yield Static(id="note-line")
         yield Footer()
 
@@ -138,6 +149,21 @@ class QuestionsScreen(Screen[None]):
         except AppError as exc:
             self.app.call_from_thread(self.notify, f"question {question.id}: {exc}", severity="error")
 
+    @work(thread=True, exclusive=True, group="questions-context")
+    def measure_context(self, question: Question) -> None:
+        """The audio numbers and spectrum of the question's track (profiles.questions.context)."""
+        worker = get_current_worker()
+        reader = self.tapeop.context_reader()
+        with self.tapeop.context_lock:
+            found = reader.measure(question, cancelled=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._measured, question.id, found)
+
+    def _measured(self, question_id: int, found: TrackContext) -> None:
+        self.contexts[question_id] = found
+        if self.current is not None and self.current.question.id == question_id:
+            self.show_context(found)
+
     @work(thread=True, group="questions-hook")
     def run_hook(self, hook: Hook, question: Question) -> None:
         said = hook(question)
@@ -156,12 +182,57 @@ class QuestionsScreen(Screen[None]):
             done = f" ({self.answered} answered)" if self.answered else ""
             counter.update(f"no open questions left{done}")
             body.update("Nothing to ask now: every unexplained change is answered or waits for a later break.")
+            self.query_one("#audio-pane").display = False
             return
         counter.update(f"question {self.index + 1} of {len(self.asked)}")
         body.update(self.render_question(asked))
+        known = self.contexts.get(asked.question.id)
+        self.show_context(known)
+        if known is None:
+            self.measure_context(asked.question)
         if asked.question.id not in self.shown:
             self.shown.add(asked.question.id)  # recorded once, by the worker (if not asked before)
             self.mark_asked(asked.question)
+
+    def show_context(self, found: TrackContext | None) -> None:
+        """The track's audio numbers and its spectrum before/after, or that they are being measured."""
+        pane = self.query_one("#audio-pane")
+        asked = self.current
+        pane.display = asked is not None and asked.question.track is not None
+        numbers = self.query_one("#audio", Static)
+        plot = self.query_one("#spectrum", PlotextPlot)
+        if found is None:
+            numbers.update(Text("measuring the track's audio...", style="dim"))
+            plot.display = False
+            return
+        text = Text()
+        text.append(f"{found.track or 'the session'}: what the rules measured\n", style="bold")
+        for line in found.lines():
+            text.append(f"  {line}\n")
+        spectrum = found.spectrum
+        if spectrum is not None and not spectrum.differs:
+            text.append(
+                "  the spectrum is the same before and after (the change is not an EQ or fader move)\n", style="dim"
+            )
+        numbers.update(text)
+        plot.display = spectrum is not None
+        if spectrum is None:
+            return
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("spectrum, dB: blue before, red after")  # no legend: plotext's fails on a tiny plot
+        plt.xscale("log")
+        low, high = float(spectrum.freqs_hz[0]), float(spectrum.freqs_hz[-1])
+        ticks = [f for f in PLOT_TICKS_HZ if low <= f <= high]
+        plt.xticks([float(f) for f in ticks], [f"{f // 1000}k" if f >= 1000 else str(f) for f in ticks])
+        plt.ylim(PLOT_FLOOR_DB, 0)
+        plt.plot(spectrum.freqs_hz.tolist(), spectrum.before_db.tolist(), color="blue", marker="braille")
+        plt.plot(spectrum.freqs_hz.tolist(), spectrum.after_db.tolist(), color="red", marker="braille")
+        if found.lowest is not None:
+            plt.vline(found.lowest.freq_hz, color="green")
+            plt.text(f"lowest {found.lowest.note}", found.lowest.freq_hz, PLOT_FLOOR_DB + 6, color="green")
+        plot.refresh()
 
     @staticmethod
     def render_question(asked: Asked) -> Text:
