@@ -1,4 +1,4 @@
-"""The Textual app of `tapeop ask`: the Questions screen first, the Log and the Sessions from the footer.
+"""The Textual app of `tapeop ask`: the Questions screen first; the Log, the Sessions and the Profile from the footer.
 
 Every read and write of the store runs in a thread worker (`@work(thread=True)`); the event loop
 never waits on the database. The store is opened once, by the first worker that needs it.
@@ -14,6 +14,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from tui.screens.log import LogScreen
+from tui.screens.profile import ProfileScreen
 from tui.screens.questions import QuestionsScreen
 from tui.screens.sessions import SessionsScreen
 
@@ -29,16 +30,18 @@ class TapeopApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "tapeop"
     ENABLE_COMMAND_PALETTE = False  # every action has its key, shown in the footer
-    MODES: ClassVar[dict[str, Callable[[], QuestionsScreen | LogScreen | SessionsScreen]]] = {  # type: ignore[assignment]
+    MODES: ClassVar[dict[str, Callable[[], QuestionsScreen | LogScreen | SessionsScreen | ProfileScreen]]] = {  # type: ignore[assignment]
         "questions": QuestionsScreen,
         "log": LogScreen,
         "sessions": SessionsScreen,
+        "profile": ProfileScreen,
     }
     DEFAULT_MODE = "questions"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "switch_mode('questions')", "Questions"),
         Binding("f2", "switch_mode('log')", "Log"),
         Binding("f3", "switch_mode('sessions')", "Sessions"),
+        Binding("f4", "switch_mode('profile')", "Profile"),
         Binding("q", "quit", "Quit"),
     ]
 

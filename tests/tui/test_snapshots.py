@@ -50,3 +50,7 @@ def test_the_log_screen(snap_compare: Any, store_url: str) -> None:
 
 def test_the_sessions_screen(snap_compare: Any, store_url: str) -> None:
     assert snap_compare(app_on(store_url), terminal_size=SIZE, run_before=keys("f3"))
+
+
+def test_the_profile_screen(snap_compare: Any, store_url: str) -> None:
+    assert snap_compare(app_on(store_url), terminal_size=SIZE, run_before=keys("t", "f4"))
