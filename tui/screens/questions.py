@@ -132,6 +132,8 @@ class QuestionsScreen(Screen[None]):
     def _loaded(self, asked: list[Asked], found: list[tuple[str, str]]) -> None:
         self.asked, self.rules, self.index = asked, found, 0
         self.show()
+        if asked:
+            self.measure_contexts([a.question for a in asked])
 
     @work(thread=True, group="questions-asked")
     def mark_asked(self, question: Question) -> None:
@@ -150,14 +152,18 @@ class QuestionsScreen(Screen[None]):
             self.app.call_from_thread(self.notify, f"question {question.id}: {exc}", severity="error")
 
     @work(thread=True, exclusive=True, group="questions-context")
-    def measure_context(self, question: Question) -> None:
-        """The audio numbers and spectrum of the question's track (profiles.questions.context)."""
+    def measure_contexts(self, questions: list[Question]) -> None:
+        """The audio numbers and spectrum of each question's track (profiles.questions.context), in
+        the order asked, all of the break's measured ahead: the next question shows with its own."""
         worker = get_current_worker()
         reader = self.tapeop.context_reader()
-        with self.tapeop.context_lock:
-            found = reader.measure(question, cancelled=lambda: worker.is_cancelled)
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._measured, question.id, found)
+        for question in questions:
+            if worker.is_cancelled:
+                return
+            with self.tapeop.context_lock:
+                found = reader.measure(question, cancelled=lambda: worker.is_cancelled)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._measured, question.id, found)
 
     def _measured(self, question_id: int, found: TrackContext) -> None:
         self.contexts[question_id] = found
@@ -186,10 +192,7 @@ class QuestionsScreen(Screen[None]):
             return
         counter.update(f"question {self.index + 1} of {len(self.asked)}")
         body.update(self.render_question(asked))
-        known = self.contexts.get(asked.question.id)
-        self.show_context(known)
-        if known is None:
-            self.measure_context(asked.question)
+        self.show_context(self.contexts.get(asked.question.id))  # measured ahead, or on its way
         if asked.question.id not in self.shown:
             self.shown.add(asked.question.id)  # recorded once, by the worker (if not asked before)
             self.mark_asked(asked.question)
@@ -202,7 +205,7 @@ class QuestionsScreen(Screen[None]):
         numbers = self.query_one("#audio", Static)
         plot = self.query_one("#spectrum", PlotextPlot)
         if found is None:
-            numbers.update(Text("measuring the track's audio...", style="dim"))
+            numbers.update(Text("measuring the track's audio...", style="dim"), layout=False)
             plot.display = False
             return
         text = Text()
@@ -214,7 +217,7 @@ class QuestionsScreen(Screen[None]):
             text.append(
                 "  the spectrum is the same before and after (the change is not an EQ or fader move)\n", style="dim"
             )
-        numbers.update(text)
+        numbers.update(text, layout=False)  # its height is fixed (app.tcss): no layout to redo
         plot.display = spectrum is not None
         if spectrum is None:
             return
