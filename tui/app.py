@@ -6,6 +6,7 @@ never waits on the database. The store is opened once, by the first worker that 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from profiles.questions.context import ContextReader
 
 Hook = Callable[["Question"], str]  # does something with a question, says what in one line
+WRITERS = ("questions-answer", "questions-asked")  # the groups of the workers that append to the log
 
 
 class TapeopApp(App[None]):
@@ -65,6 +67,16 @@ class TapeopApp(App[None]):
         self._store_lock = threading.Lock()
         self._context_reader: ContextReader | None = None
         self.context_lock = threading.Lock()  # one measurement at a time: a reader keeps state
+
+    async def action_quit(self) -> None:
+        """Quit once what the engineer did is in the log: the workers appending an answer (or that
+        a question was shown) run to their end first. The key of an answer and `q` may come in
+        one read (typed in one breath, or on a busy machine), and quitting cancels every worker,
+        one not yet begun too."""
+        writing = [w for w in self.workers if w.group in WRITERS and not w.is_finished]
+        if writing:
+            await asyncio.gather(*(w.wait() for w in writing), return_exceptions=True)
+        self.exit()
 
     def store(self) -> Store:
         """The store, opened on first use: call from a worker thread only (opening migrates it)."""

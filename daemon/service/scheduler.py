@@ -13,8 +13,10 @@ Rules:
   so a steady stream of saves cannot hold them back for ever. A save that comes while they run
   brings one more run after them. They run one at a time, in the order registered.
 - *Down-time hooks* (the question UI will be one) run once when the engineer goes idle, and again
-  only after new activity and a new idle period. They should be short, or check `is_idle()` and
-  `stopping` and return early: the engineer may come back, the service may be asked to stop.
+  only after new activity and a new idle period; never beside an after-save run: one in progress
+  when the engineer goes idle (judging that outlasts the idle period) finishes first, so the hooks
+  see its work. They should be short, or check `is_idle()` and `stopping` and return early: the
+  engineer may come back, the service may be asked to stop.
 - A job that raises is logged with its traceback and does not stop the others or the scheduler.
   Jobs must be idempotent (the processors over the log keep their own position): a save that
   arrives just as a run begins may bring one more run than strictly needed.
@@ -235,19 +237,22 @@ class Scheduler:
                 _call("after-save job", name, job)
 
     def _check_downtime(self) -> None:
-        with self._lock:
-            if self._downtime_done:
-                return
-            if not self.tracker.is_idle():  # a save moved the idle time on: look again then
-                self._plan_downtime_check()
-                return
-            self._downtime_done = True
-            hooks = list(self._downtime.items())
-        log.info("the engineer is idle since %s: down-time work", self.tracker.idle_at())
-        for name, hook in hooks:
-            if self.stopping.is_set():
-                return
-            _call("down-time hook", name, hook)
+        # After the after-save run in progress (the judging of the latest saves), so the hooks see
+        # its work; an after-save run due meanwhile waits for them (they are short).
+        with self._run_lock:
+            with self._lock:
+                if self._downtime_done or self.stopping.is_set():
+                    return
+                if not self.tracker.is_idle():  # a save moved the idle time on: look again then
+                    self._plan_downtime_check()
+                    return
+                self._downtime_done = True
+                hooks = list(self._downtime.items())
+            log.info("the engineer is idle since %s: down-time work", self.tracker.idle_at())
+            for name, hook in hooks:
+                if self.stopping.is_set():
+                    return
+                _call("down-time hook", name, hook)
 
 
 def _register(table: dict[str, Job], name: str, job: Job) -> None:

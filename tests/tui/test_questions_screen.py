@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 from textual_plotext import PlotextPlot
@@ -228,6 +229,22 @@ async def test_q_quits(store_url: str) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_an_answer_and_q_at_once_leave_the_answer_in_the_log(store_url: str, open_store) -> None:
+    """The engineer answers and quits in one breath (or both keys come in one read on a busy
+    machine): the answer the screen took is in the log once the app has ended."""
+    app = app_on(store_url)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        first = current_id(app)
+        # As the terminal's driver posts them when one read brings both keys: one after the other,
+        # with no wait between (pilot.press would wait for the app to be idle after each).
+        app.post_message(events.Key("m", "m"))
+        app.post_message(events.Key("q", "q"))
+        await pilot.pause()
+        assert not app.is_running
+    assert answers(open_store())[first]["answer"] == "mistake"
 
 
 async def test_when_none_are_left_it_says_so(store_url: str) -> None:

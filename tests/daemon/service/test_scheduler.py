@@ -196,6 +196,29 @@ def test_downtime_hooks_run_once_per_idle_period(scheduler: Scheduler) -> None:
     assert questions.wait_for(2)
 
 
+def test_down_time_comes_after_the_judging_of_the_latest_saves(scheduler: Scheduler) -> None:
+    """Judging that outlasts the idle period (a big archive's, a busy machine's): the down-time
+    hooks wait for it, so the questions they count and offer include the latest saves'."""
+    judged = threading.Event()
+    seen: list[bool] = []
+    questions = Counter()
+
+    def judge() -> None:
+        time.sleep(0.8)  # twice the idle period
+        judged.set()
+
+    def ask() -> None:
+        seen.append(judged.is_set())
+        questions()
+
+    scheduler.after_save("justify", judge)
+    scheduler.on_downtime("questions", ask)
+    scheduler.start()
+    scheduler.saved()
+    assert questions.wait_for(1)
+    assert seen == [True]
+
+
 def test_saves_keep_the_engineer_active_and_put_down_time_off(scheduler: Scheduler) -> None:
     questions = Counter()
     scheduler.on_downtime("questions", questions)

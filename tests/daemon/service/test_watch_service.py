@@ -43,6 +43,22 @@ def machine(tmp_path: Path, name: str = "") -> dict[str, str]:
     }
 
 
+def fake_notifier(folder: Path) -> tuple[Path, Path]:
+    """A stand-in `desktop_notifier` package in `folder` (the platform's notification server is
+    outside our reach), which records each notification it is given as a line "app|title|message"
+    of a file: (the folder to put on PYTHONPATH, that file)."""
+    fake = folder / "fake"
+    (fake / "desktop_notifier").mkdir(parents=True)
+    shown = folder / "shown.txt"
+    (fake / "desktop_notifier" / "__init__.py").write_text(
+        "class DesktopNotifierSync:\n"
+        "    def __init__(self, app_name):\n        self.app_name = app_name\n"
+        "    def send(self, title, message):\n"
+        f"        open({str(shown)!r}, 'a').write(self.app_name + '|' + title + '|' + message + '\\n')\n"
+    )
+    return fake, shown
+
+
 def start_watch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """`tapeop watch ARGS` in a subprocess, its stderr to `log`, once it says it is watching."""
     with log.open("wb") as err:
@@ -301,15 +317,7 @@ def test_at_down_time_the_open_questions_are_counted_and_offered_in_a_notificati
     root.mkdir()
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.toml").write_text("[watch]\nidle_minutes = 0.05\n\n[questions]\nper_break = 2\n")
-    fake = tmp_path / "fake"
-    (fake / "desktop_notifier").mkdir(parents=True)
-    shown = tmp_path / "shown.txt"
-    (fake / "desktop_notifier" / "__init__.py").write_text(
-        "class DesktopNotifierSync:\n"
-        "    def __init__(self, app_name):\n        self.app_name = app_name\n"
-        "    def send(self, title, message):\n"
-        f"        open({str(shown)!r}, 'a').write(self.app_name + '|' + title + '|' + message + '\\n')\n"
-    )
+    fake, shown = fake_notifier(tmp_path)
     env = {**machine(tmp_path), "PYTHONPATH": os.pathsep.join([str(REPO), str(fake)])}
     db = tmp_path / "t.db"
     proc = start_watch([str(root), "--db", str(db), "--quiet", "0.3", "--user", "greg"], env, tmp_path / "watch.err")
