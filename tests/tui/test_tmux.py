@@ -23,7 +23,8 @@ def test_answer_in_tmux_then_restart(demo_db: Path, tmp_path: Path) -> None:
     try:
         tmux.ask(session, db, USER)
         pane = tmux.wait_for(session, "question 1 of 5")
-        first = next(line.strip() for line in pane.splitlines() if line.strip().startswith("Why"))
+        first = tmux.why(pane)
+        assert len(first) > 20 and first in pane
         tmux.keys(session, "t")
         tmux.wait_for(session, "question 1 of 4")
         tmux.keys(session, "q")

@@ -37,11 +37,6 @@ def _save_like_a_daw(save: Path, root: Path) -> None:
     os.replace(temp, root / save.name)
 
 
-def _why(pane: str) -> str:
-    """The first line of the question shown (a long prompt wraps)."""
-    return next(line.strip() for line in pane.splitlines() if line.strip().startswith("Why"))
-
-
 def _open_questions(db: Path, env: dict[str, str]) -> list[dict]:
     """`tapeop questions --json`: the open questions, most worth asking first."""
     listed = subprocess.run(
@@ -53,7 +48,7 @@ def _open_questions(db: Path, env: dict[str, str]) -> list[dict]:
 
 def _shown(pane: str, questions: list[dict]) -> dict:
     """The question whose prompt the pane shows."""
-    line = _why(pane)
+    line = tmux.why(pane)
     (question,) = [q for q in questions if q["prompt"].startswith(line)]
     return question
 
@@ -100,11 +95,11 @@ def test_saves_then_down_time_then_two_answers_in_tapeop_ask_then_a_restart(tmp_
         # `tapeop ask`: the first question; t answers it, m the next; q quits.
         tmux.ask(ask, db, USER, env)
         pane = tmux.wait_for(ask, f"question 1 of {count}", timeout=30)
-        first, first_line = _shown(pane, questions), _why(pane)
+        first, first_line = _shown(pane, questions), tmux.why(pane)
         assert first["id"] == questions[0]["id"]  # the one most worth asking
         tmux.keys(ask, "t")
         pane = tmux.wait_for(ask, f"question 1 of {count - 1}")
-        second, second_line = _shown(pane, questions), _why(pane)
+        second, second_line = _shown(pane, questions), tmux.why(pane)
         assert second["id"] == questions[1]["id"]
         tmux.keys(ask, "m")
         pane = tmux.wait_for(ask, f"question 1 of {count - 2}")

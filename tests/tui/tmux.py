@@ -7,6 +7,7 @@ command gets the variables it needs on its command line (`env`), never from the 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -60,6 +61,13 @@ def wait_for(session: str, text: str, timeout: float = 20.0) -> str:
         assert alive(session), f"{text!r} never showed: the session ended"
         time.sleep(0.2)
     raise AssertionError(f"{text!r} never showed:\n{pane(session)}")
+
+
+def why(shown: str) -> str:
+    """The first line of the question on the Questions screen (a long prompt wraps), without the
+    column beside it (the track's numbers, three or more spaces away)."""
+    line = next(line.strip() for line in shown.splitlines() if line.strip().startswith("Why"))
+    return re.split(r"\s{3,}", line)[0]
 
 
 def keys(session: str, *pressed: str) -> None:
