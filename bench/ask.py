@@ -7,8 +7,11 @@ about 100,000 events. The app runs headless (Textual's `run_test`), in this proc
   target < 1 s (the issue's).
 - first question: until the worker that reads the log has shown the first question (no target:
   the questions of 100,000 events are read in a worker, so the screen never waits on them).
-- next question: from pressing `t` on a question to the next one shown; target < 100 ms (median
-  of 5 answers).
+- next question: from the key `t` on a question (posted as the terminal driver posts it) to the
+  next question painted (the first refresh after the counter changed); target < 100 ms (median of
+  5 answers). Measured beside it, 5 more answers with Pilot's `press`, which returns once the app
+  is idle again: the answer's append in its worker and the next question's measurement included,
+  which the engineer does not wait for.
 
 Run from the repo root: `python bench/ask.py [--changes N]`.
 """
@@ -42,13 +45,14 @@ def build(db: Path, changes: int) -> None:
     subprocess.run([sys.executable, "-c", judge, str(db)], **run)  # type: ignore[call-overload]
 
 
-async def measure(url: str) -> tuple[float, float, list[float]]:
+async def measure(url: str) -> tuple[float, float, list[float], list[float]]:
+    from textual import events
     from textual.widgets import Static
 
     from tui.app import TapeopApp
 
     started = time.perf_counter()
-    app = TapeopApp(url, "bench", 5)
+    app = TapeopApp(url, "bench", 11)  # 10 answers and one left
     async with app.run_test(size=(120, 40)) as pilot:
         first_paint = time.perf_counter() - started
 
@@ -58,16 +62,26 @@ async def measure(url: str) -> tuple[float, float, list[float]]:
         while "question 1 of" not in counter():
             await pilot.pause(0.01)
         first_question = time.perf_counter() - started
-        nexts = []
-        for _ in range(5):
+        nexts, idles = [], []
+        for i in range(10):
             before = counter()
             t0 = time.perf_counter()
-            await pilot.press("t")
-            while counter() == before:
-                await pilot.pause(0.001)
-            nexts.append(time.perf_counter() - t0)
+            if i % 2 == 0:  # the key as the terminal brings it; the time until the next question is painted
+                painted = asyncio.Event()
+                app.post_message(events.Key("t", "t"))
+                while counter() == before:
+                    await asyncio.sleep(0.0005)
+                app.call_after_refresh(painted.set)
+                await painted.wait()
+                nexts.append(time.perf_counter() - t0)
+                await pilot.pause()
+            else:  # Pilot's press: until the app is idle again (the answer's append in its worker too)
+                await pilot.press("t")
+                while counter() == before:
+                    await pilot.pause(0.001)
+                idles.append(time.perf_counter() - t0)
         await app.workers.wait_for_complete()
-    return first_paint, first_question, nexts
+    return first_paint, first_question, nexts, idles
 
 
 def main() -> int:
@@ -82,12 +96,18 @@ def main() -> int:
         store = Store.open(sqlite_url(db))
         events = store.counts()["events"]
         store.close()
-        first_paint, first_question, nexts = asyncio.run(measure(sqlite_url(db)))
+        first_paint, first_question, nexts, idles = asyncio.run(measure(sqlite_url(db)))
     next_ms = 1000 * statistics.median(nexts)
+    idle_ms = 1000 * statistics.median(idles)
     print(f"log: {events:,} events ({args.changes:,} changes judged)")
     print(f"first paint      {first_paint:6.3f} s   target < 1 s    {'PASS' if first_paint < 1 else 'MISS'}")
     print(f"first question   {first_question:6.3f} s   (read in a worker; the screen paints before)")
-    print(f"next question    {next_ms:6.1f} ms  target < 100 ms  {'PASS' if next_ms < 100 else 'MISS'}")
+    print(
+        f"next question    {next_ms:6.1f} ms  target < 100 ms  {'PASS' if next_ms < 100 else 'MISS'}  (key -> next question painted)"
+    )
+    print(
+        f"  with Pilot     {idle_ms:6.1f} ms  (pilot.press: until the app is idle again, the answer's append included)"
+    )
     return 0
 
 
