@@ -84,13 +84,12 @@ def hear(store: Store, question: Question, folder: Path) -> str:
     import soundfile as sf
 
     from analyzers.render import play, render_before_after, write_pair
-    from daemon.audio.session import SessionAudio, audio_source, dry_signal
+    from daemon.audio.session import NoAudioError, track_samples
 
     after = store.session_at(question.session, question.version or 0)
     before = store.session_at(question.session, (question.version or 0) - 1)
     recorded = save_file(store, question)
-    source = audio_source(recorded) if recorded else None
-    if after is None or before is None or source is None or question.track is None:
+    if after is None or before is None or recorded is None or question.track is None:
         return "nothing to hear: the saves before and after this change are not both in the log"
     try:
         track_after, track_before = after.track(question.track), before.track(question.track)
@@ -100,21 +99,9 @@ def hear(store: Store, question: Question, folder: Path) -> str:
     if kind is None:
         return f"cannot render this change ({settings}): only EQ, compressor, limiter, gate and fader changes are"
     try:
-        with SessionAudio(source[0], folder / "audio", member=source[1]) as audio:
-            signal = dry_signal(after, track_after, audio)
-            if signal is None:
-                return f"no audio: {question.track} plays no clip in this save"
-            rate = signal.info.sample_rate_hz
-            frames = []
-            total = 0
-            for block in signal.blocks(rate):
-                frames.append(block)
-                total += block.shape[1]
-                if total >= MAX_SECONDS * rate:
-                    break
-    except (AppError, OSError) as exc:
-        return f"no audio for {question.track}: {exc}"
-    samples = np.concatenate(frames, axis=1)
+        samples, rate = track_samples(recorded, after, question.track, folder / "audio", MAX_SECONDS)
+    except NoAudioError as exc:
+        return f"no audio: {exc.reason}"
     a, b = render_before_after(
         samples, rate, kind, settings[0], settings[1],
         volume_db_before=None if kind == "fader" else track_before.channel.volume_db,

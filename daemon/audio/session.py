@@ -11,11 +11,11 @@ import tempfile
 import time
 from pathlib import Path, PurePosixPath
 
-from analyzers.audio import AudioError
+from analyzers.audio import AudioError, Planar
 from analyzers.dry import ClipPlacement, DrySignal
 from daemon.audio import locate
 from daemon.audio.locate import project_folder
-from daemon.errors import ParseError
+from daemon.errors import AppError, ParseError, one_line
 from daemon.files import KnownDigests, archive_parts
 from daemon.formats.guard import LIMITS, SafeArchive, path_inside
 from daemon.formats.suffixes import is_backup_folder
@@ -258,3 +258,43 @@ def dry_signal(session: Session, track: Track, audio: SessionAudio) -> DrySignal
         if clip.enabled and clip.file  # a note clip has no audio of its own
     ]
     return DrySignal(clips) if clips else None
+
+
+class NoAudioError(AppError):
+    """A track's audio could not be had: the message names the save and says why."""
+
+    def __init__(self, file: str, reason: str) -> None:
+        super().__init__(f"{file}: {reason}", "the track's audio files must be where the DAW keeps them")
+        self.reason = reason
+
+
+def track_samples(file: str, session: Session, track: str, extract_to: Path, max_seconds: float) -> tuple[Planar, int]:
+    """The first `max_seconds` of a track's dry signal in a save read from `file` (as the log
+    records it: `a.zip!Song/Song.als` for a save inside an archive), planar, with its sample rate.
+    Raises NoAudioError saying why not (the track or its clips missing, the files unreadable)."""
+    import numpy as np
+
+    source = audio_source(file)
+    if source is None:
+        raise NoAudioError(file, "a save inside an archive inside an archive: its audio is not looked for")
+    try:
+        found = session.track(track)
+    except KeyError:
+        raise NoAudioError(file, f"{track} is not in this save") from None
+    try:
+        with SessionAudio(source[0], extract_to, member=source[1]) as audio:
+            signal = dry_signal(session, found, audio)
+            if signal is None:
+                raise NoAudioError(file, f"{track} plays no clip in this save")
+            rate = signal.info.sample_rate_hz
+            blocks, total = [], 0
+            for block in signal.blocks(rate):
+                blocks.append(block)
+                total += block.shape[1]
+                if total >= max_seconds * rate:
+                    break
+    except (AudioError, OSError) as exc:
+        raise NoAudioError(file, f"{track}: {one_line(exc)}") from exc
+    if not blocks:
+        raise NoAudioError(file, f"{track} has no audio in this save")
+    return np.concatenate(blocks, axis=1), rate
