@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
     from profiles.questions.context import ContextReader
 
 Hook = Callable[["Question"], str]  # does something with a question, says what in one line
-WRITERS = ("questions-answer", "questions-asked")  # the groups of the workers that append to the log
+WRITERS = ("questions-answer", "questions-asked", "probe")  # the groups of the workers that append to the log
+Player = Callable[[Path], "str | None"]  # plays a file; None when it plays, else why not
 
 
 class TapeopApp(App[None]):
@@ -55,6 +57,8 @@ class TapeopApp(App[None]):
         open_in_daw: Hook | None = None,
         play: Hook | None = None,
         poll_seconds: float = 1.0,
+        player: Player | None = None,
+        probes_folder: Path | None = None,
     ) -> None:
         super().__init__()
         self.store_url = store_url
@@ -63,6 +67,8 @@ class TapeopApp(App[None]):
         self.open_in_daw = open_in_daw
         self.play = play
         self.poll_seconds = poll_seconds
+        self._player = player
+        self._probes_folder = probes_folder
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self._context_reader: ContextReader | None = None
@@ -77,6 +83,23 @@ class TapeopApp(App[None]):
         if writing:
             await asyncio.gather(*(w.wait() for w in writing), return_exceptions=True)
         self.exit()
+
+    @property
+    def probes_folder(self) -> Path:
+        """Where the probes' renders are written (the data folder's probes/ unless given)."""
+        if self._probes_folder is None:
+            from daemon import config
+
+            self._probes_folder = config.data_dir() / "probes"
+        return self._probes_folder
+
+    def player(self, path: Path) -> str | None:
+        """Play a rendered file where the machine can (call from a worker): None, else why not."""
+        if self._player is not None:
+            return self._player(path)
+        from analyzers.render import play
+
+        return play(path)
 
     def store(self) -> Store:
         """The store, opened on first use: call from a worker thread only (opening migrates it)."""

@@ -15,7 +15,21 @@ import sys
 from collections.abc import Sequence
 
 from daemon import __version__
-from daemon.cli import analyze, answer, ask, demo, diff, events, ingest, login, questions, service, watch, whoami
+from daemon.cli import (
+    analyze,
+    answer,
+    ask,
+    demo,
+    diff,
+    events,
+    ingest,
+    login,
+    probe,
+    questions,
+    service,
+    watch,
+    whoami,
+)
 from daemon.cli.common import global_options, parents, verbose_option
 from daemon.errors import AppError, error_line
 
@@ -29,6 +43,7 @@ COMMANDS = (
     questions,
     answer,
     ask,
+    probe,
     login,
     whoami,
     diff,

@@ -1,7 +1,7 @@
 """`tapeop demo`: a simulated engineer's archive ingested into a throw-away database, every change
 judged, each verdict shown beside what the engineer meant; then the questions tapeop would ask in
 down-time, each answered as the simulated engineer would (from the reason it recorded for the move),
-and what those answers taught."""
+and what those answers taught; last, one window of acceptability probed with a simulated listener."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                 where = " / ".join(x for x in (intent.track, intent.device) if x)
                 print(f"    the engineer meant: {where}: {what} ({intent.reason}){'' if hit else '  <- NOT FOUND'}")
         _questions(store, saves)
+        _probe(store, Path(tmp), args.seed)
         store.close()
     print(f"\n{found} of {meant} intended moves found in the log, in {time.perf_counter() - started:.1f} s.")
     return 0 if found == meant else 1
@@ -104,3 +105,59 @@ def _questions(store: object, saves: list) -> None:  # type: ignore[type-arg]
     )
     for q in inferred[:5]:
         print(f"  Q{q.id} {q.session} v{q.version}: like Q{q.answer['follows']}: {q.answer['answer']}")  # type: ignore[index]
+
+
+def _probe(store: object, tmp: Path, seed: int) -> None:
+    """One window probed with real renders of the track, answered by a simulated listener whose
+    window is set here (a few JNDs either side of the engineer's setting) and who answers through
+    a logistic psychometric function (spread 1 JND) with 3 % lapses."""
+    import math
+    import random
+
+    from daemon.errors import AppError
+    from profiles.windows.probe import Prober, find_target
+
+    justified = [
+        e
+        for e in store.events(types=("change-justified",))  # type: ignore[attr-defined]
+        if str(e.payload.get("parameter", "")).endswith("freq_hz")
+    ]
+    if not justified:
+        print("\nNo justified frequency move to probe a window for in this archive.")
+        return
+    change = justified[0].payload
+    try:
+        target = find_target(store, justified[0].session, change["track"], change["parameter"], "demo-engineer")  # type: ignore[arg-type]
+        prober = Prober(store, target, tmp / "probes", max_probes=20)  # type: ignore[arg-type]
+    except AppError as exc:
+        print(f"\nNo window probed: {exc}")
+        return
+    scale = prober.scale
+    at = scale.to_jnd(target.current)
+    low, high = sorted((scale.from_jnd(at - 3.0 * target.direction), scale.from_jnd(at + 2.0 * target.direction)))
+    rng = random.Random(seed)
+
+    def listener(value: float) -> str:
+        """Edges 3 JND short of the setting and 2 JND past it, the way the engineer moved it;
+        a logistic of scale 0.455 JND (25 % to 75 % over 1 JND) at each edge; 3 % lapses."""
+        if rng.random() < 0.03:
+            return rng.choice(("not-enough", "fine", "too-much"))
+        u = (scale.to_jnd(value) - at) * target.direction
+        under = 1 / (1 + math.exp((u + 3.0) / 0.455))
+        over = 1 / (1 + math.exp(-(u - 2.0) / 0.455))
+        draw = rng.random()
+        return "not-enough" if draw < under else "too-much" if draw < under + over else "fine"
+
+    print(
+        f"\nProbing the window of {target.track} {target.parameter} (now {target.current:g} {target.unit}, "
+        f"moved from {target.before:g}) with a simulated listener who accepts {low:.1f}..{high:.1f} {target.unit}:"
+    )
+    print(f"  excerpt at {prober.excerpt.start_s:.1f} s: {prober.excerpt.why}")
+    while (probe := prober.next()) is not None:
+        said = listener(probe.value)
+        prober.answer(said)
+        print(f"  probe {probe.number}: {probe.value:8.1f} {target.unit} -> {said}")
+    window = prober.finish()
+    print(
+        f"Window found: {window.low:.1f}..{window.high:.1f} {window.unit} from {window.n} probes (recorded as window-probed)."
+    )

@@ -327,6 +327,19 @@ class Store:
             )
         return tuple(range(last + 1, last + 1 + len(rows)))
 
+    def append_as(self, writer: str, events: Sequence[DerivedEvent]) -> tuple[int, ...]:
+        """Append events a person's action made (an answer, a probed window) as `writer`, under
+        the store's lock; the writer's recorded position only marks it. Retries while other
+        writers move the log on; an AppError if it never settles."""
+        if not events:
+            return ()
+        for _ in range(100):
+            position = self.processed_through(writer)
+            appended = self.append_derived(writer, position, position, events)
+            if appended is not None:
+                return appended
+        raise AppError(f"{writer}: the log kept moving while appending", "try again")
+
     def processed_through(self, processor: str) -> int:
         """The position of the last event `processor` has dealt with (0: none yet)."""
         with self.engine.connect() as conn:

@@ -79,6 +79,7 @@ class QuestionsScreen(Screen[None]):
         Binding("n", "note", "Note"),
         Binding("o", "hook('open_in_daw')", "Open"),
         Binding("p", "hook('play')", "Play"),
+        Binding("w", "probe", "Window"),
         Binding("j,down,right", "move(1)", "Next", show=False),
         Binding("k,up,left", "move(-1)", "Previous", show=False),
     ]
@@ -302,6 +303,24 @@ class QuestionsScreen(Screen[None]):
             self.show()
 
         self.app.push_screen(NoteInput("A note, sent with the next answer:", self.note or ""), noted)
+
+    def action_probe(self) -> None:
+        """Probe the window of acceptability of the question's setting (tui.screens.probe)."""
+        from tui.screens.probe import ProbeScreen, probed_parameter
+
+        asked = self.current
+        if asked is None:
+            return
+        parameter = probed_parameter(asked.question)
+        if parameter is None or asked.question.track is None:
+            self.notify("No setting with a number here to probe a window for.", severity="warning")
+            return
+
+        def probed(window: object) -> None:
+            if window is not None:
+                self.notify(f"window recorded: {window}")
+
+        self.app.push_screen(ProbeScreen(asked.question, parameter), probed)
 
     def action_hook(self, name: str) -> None:
         hook: Hook | None = getattr(self.tapeop, name)
