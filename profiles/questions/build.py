@@ -24,7 +24,6 @@ A pure function of the log's events (`build`), so the questions can be rebuilt a
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import defaultdict
@@ -36,6 +35,7 @@ from daemon.log.events import CHANGE_TYPES, VERDICT_TYPES
 from daemon.log.records import LoggedEvent
 from daemon.sessions.changes import Change
 from daemon.sessions.sentences import device_lines, phrases, subject
+from profiles.takeback import LaterValues, later_values, taken_back_in
 
 ANSWERS = ("reason", "taste", "mistake", "later")
 DOWN_TIME = "down-time"
@@ -129,7 +129,7 @@ def build(events: Iterable[LoggedEvent]) -> Questions:
     by_save: dict[tuple[str, int | None], list[LoggedEvent]] = defaultdict(list)
     for event in changes.values():
         by_save[(event.session, event.version)].append(event)
-    later = _later_values(changes.values())
+    later = later_values(changes.values())
     for event in unexplained:
         reason = _skip_reason(event, by_save[(event.session, event.version)], later)
         if reason:
@@ -148,40 +148,14 @@ def build(events: Iterable[LoggedEvent]) -> Questions:
 
 
 # -- skipping ------------------------------------------------------------------------------------
-def _key(event: LoggedEvent) -> tuple[Any, ...]:
-    p = event.payload
-    return (event.session, p.get("track"), p.get("device"), p.get("parameter"))
-
-
-def _later_values(events: Iterable[LoggedEvent]) -> dict[tuple[Any, ...], dict[str, int]]:
-    """(session, track, device, parameter) -> each value a change set it to -> the last version that did."""
-    out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(dict)
-    for event in events:
-        if event.type == "parameter-changed":
-            values = out[_key(event)]
-            value = _value_key(event.payload.get("after"))
-            values[value] = max(values.get(value, 0), event.version or 0)
-    return out
-
-
-def _value_key(value: Any) -> str:
-    """A value as a key: numbers to 6 decimals (the differ's own noise is far below), the rest as JSON."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{float(value):.6f}"
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _skip_reason(
-    event: LoggedEvent, save: list[LoggedEvent], later: dict[tuple[Any, ...], dict[str, int]]
-) -> str | None:
+def _skip_reason(event: LoggedEvent, save: list[LoggedEvent], later: LaterValues) -> str | None:
     p = event.payload
     bookkeeping = event.type == "parameter-changed" and p.get("parameter") in BOOKKEEPING
     if bookkeeping and any(e.type == "clip-added" and e.payload.get("track") == p.get("track") for e in save):
         return f"the track's {p.get('parameter')} follows the clip added in the same save"
-    if event.type == "parameter-changed":
-        version = later[_key(event)].get(_value_key(p.get("before")), 0)
-        if version > (event.version or 0):
-            return f"taken back in v{version}"
+    version = taken_back_in(event, later)
+    if version is not None:
+        return f"taken back in v{version}"
     if event.type == "plugin-state-changed" and any(e.position != event.position for e in save):
         return "an opaque plug-in state beside other changes of the save"
     return None
