@@ -170,7 +170,7 @@ def history_prior(store: Store, target: Target) -> Prior | None:
     band_type = target.settings.get(f"eq.band{band[1]}.type") if band else None
     freq = _number(target.settings.get(f"eq.band{band[1]}.freq_hz")) if band else None
     device = None if target.kind in ("fader", "pan", "send") else target.kind
-    windows = history_windows(store.events(user=target.user))
+    windows = history_windows(store.events(user=target.user), snapshot=store.session_at)
     found = window_for(windows, role_of(target.track), device, term, band_type, freq)
     return None if found is None else Prior(found.low, found.high, found.n)
 
