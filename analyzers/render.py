@@ -21,6 +21,7 @@ after a change, loudness-matched, written as two WAV files and played where the 
   the before render, so the engineer hears the change of tone, not of level; a fader change is a
   change of level and is left as it is. The track's fader at each save (`volume_db_before`,
   `volume_db_after`) is applied after the match, so a level change that came with it is heard.
+- The stages, loudness match and peak limit here are shared with analyzers/probe_render.py.
 - Both renders are then scaled by one common gain when either would peak above -1 dBFS, and
   faded in and out with 20 ms raised-cosine ramps (the fade-in and fade-out of a crossfade sum to
   one: equal gain), so neither starts, ends, or joins the other with a click.
@@ -62,11 +63,11 @@ _PEDALBOARD_EQ = {
 def excerpt_bounds(samples: Planar, rate: int, seconds: float = EXCERPT_S) -> tuple[int, int]:
     """(start, stop) frames of the loudest stretch of about `seconds` (the whole track when it is
     shorter), found by short-term loudness in 100 ms hops."""
-    x = _as_planar(samples)
+    x = as_planar(samples)
     frames, length = x.shape[1], max(1, round(seconds * rate))
     if frames <= length:
         return 0, frames
-    segments = _metered(x, rate).segments()
+    segments = metered(x, rate).segments()
     meter_hop = max(1, round(rate * 0.1))
     count = max(1, min(len(segments), length // meter_hop))
     energy = windows(segments, count)
@@ -77,7 +78,7 @@ def excerpt_bounds(samples: Planar, rate: int, seconds: float = EXCERPT_S) -> tu
 
 def excerpt(samples: np.ndarray, rate: int, seconds: float = EXCERPT_S) -> np.ndarray:
     """The loudest stretch of about `seconds` of planar audio (channels, frames), where it plays."""
-    x = _as_planar(samples)
+    x = as_planar(samples)
     start, stop = excerpt_bounds(x, rate, seconds)
     return x[:, start:stop]
 
@@ -96,18 +97,18 @@ def render_before_after(
     """The excerpt through the device's settings before and after a change: loudness-matched
     unless the change is one of level, faded at both ends (see the module's docstring). A kind
     that cannot be rendered raises ValueError naming it."""
-    x = _as_planar(samples)
+    x = as_planar(samples)
     before_chain, after_chain = device_chain(device_kind, before), device_chain(device_kind, after)
     start, stop = excerpt_bounds(x, rate, seconds)
     first = max(0, start - round(PREROLL_S * rate))
     source = x[:, first:stop]
-    rendered = [_run(chain, source, rate)[:, start - first :] for chain in (before_chain, after_chain)]
+    rendered = [run_chain(chain, source, rate)[:, start - first :] for chain in (before_chain, after_chain)]
     if device_kind not in LEVEL_KINDS:
-        rendered[1] = rendered[1] * np.float32(_match_gain(rendered[1], rendered[0], rate))
+        rendered[1] = rendered[1] * np.float32(match_gain(rendered[1], rendered[0], rate))
     for index, volume_db in enumerate((volume_db_before, volume_db_after)):
         if volume_db is not None:
-            rendered[index] = rendered[index] * np.float32(_linear(volume_db))
-    rendered = _within_peak_limit(rendered)
+            rendered[index] = rendered[index] * np.float32(linear(volume_db))
+    rendered = within_peak_limit(rendered)
     return fade_ends(rendered[0], rate), fade_ends(rendered[1], rate)
 
 
@@ -147,7 +148,7 @@ def write_pair(before: np.ndarray, after: np.ndarray, rate: int, folder: Path, s
     folder.mkdir(parents=True, exist_ok=True)
     paths = (folder / f"{stem}.before.wav", folder / f"{stem}.after.wav")
     for path, audio in zip(paths, (before, after)):
-        sf.write(str(path), _as_planar(audio).T, rate, subtype="PCM_24")
+        sf.write(str(path), as_planar(audio).T, rate, subtype="PCM_24")
     return paths
 
 
@@ -189,50 +190,50 @@ def _band_stage(band: EqBand) -> Stage:
 
 
 def _compressor_chain(settings: Mapping[str, Setting]) -> list[Stage]:
-    ratio = _number(settings, "comp.ratio", 1.0)
+    ratio = number(settings, "comp.ratio", 1.0)
     compressor = pedalboard.Compressor(
-        threshold_db=_number(settings, "comp.threshold_db", 0.0),
+        threshold_db=number(settings, "comp.threshold_db", 0.0),
         ratio=min(max(ratio, 1.0), 1000.0) if math.isfinite(ratio) else 1000.0,
-        attack_ms=max(_number(settings, "comp.attack_ms", 10.0), 0.01),
-        release_ms=max(_number(settings, "comp.release_ms", 100.0), 1.0),
+        attack_ms=max(number(settings, "comp.attack_ms", 10.0), 0.01),
+        release_ms=max(number(settings, "comp.release_ms", 100.0), 1.0),
     )
-    after = _number(settings, "comp.makeup_db", 0.0) + _number(settings, "comp.output_gain_db", 0.0)
-    return [_gain_stage(_number(settings, "comp.input_gain_db", 0.0)), _plugin_stage(compressor), _gain_stage(after)]
+    after = number(settings, "comp.makeup_db", 0.0) + number(settings, "comp.output_gain_db", 0.0)
+    return [gain_stage(number(settings, "comp.input_gain_db", 0.0)), plugin_stage(compressor), gain_stage(after)]
 
 
 def _limiter_chain(settings: Mapping[str, Setting]) -> list[Stage]:
     limiter = pedalboard.Limiter(
         # JUCE's limiter brings its threshold up to 0 dBFS; a limiter with a ceiling alone
         # (Ableton's) limits at its ceiling, which the gain after it restores.
-        threshold_db=_number(settings, "limiter.threshold_db", _number(settings, "limiter.ceiling_db", 0.0)),
-        release_ms=max(_number(settings, "limiter.release_ms", 100.0), 1.0),
+        threshold_db=number(settings, "limiter.threshold_db", number(settings, "limiter.ceiling_db", 0.0)),
+        release_ms=max(number(settings, "limiter.release_ms", 100.0), 1.0),
     )
-    after = _number(settings, "limiter.ceiling_db", 0.0) + _number(settings, "limiter.output_gain_db", 0.0)
-    return [_gain_stage(_number(settings, "limiter.input_gain_db", 0.0)), _plugin_stage(limiter), _gain_stage(after)]
+    after = number(settings, "limiter.ceiling_db", 0.0) + number(settings, "limiter.output_gain_db", 0.0)
+    return [gain_stage(number(settings, "limiter.input_gain_db", 0.0)), plugin_stage(limiter), gain_stage(after)]
 
 
 def _gate_chain(settings: Mapping[str, Setting]) -> list[Stage]:
     gate = pedalboard.NoiseGate(
-        threshold_db=_number(settings, "gate.threshold_db", -100.0),
-        ratio=max(_number(settings, "gate.ratio", 10.0), 1.0),
-        attack_ms=max(_number(settings, "gate.attack_ms", 1.0), 0.01),
-        release_ms=max(_number(settings, "gate.release_ms", 100.0), 1.0),
+        threshold_db=number(settings, "gate.threshold_db", -100.0),
+        ratio=max(number(settings, "gate.ratio", 10.0), 1.0),
+        attack_ms=max(number(settings, "gate.attack_ms", 1.0), 0.01),
+        release_ms=max(number(settings, "gate.release_ms", 100.0), 1.0),
     )
-    return [_plugin_stage(gate)]
+    return [plugin_stage(gate)]
 
 
 def _fader_chain(settings: Mapping[str, Setting]) -> list[Stage]:
     volume = settings.get("volume_db")
     if volume is None:  # a fader all the way down: silence (CONTRACT.md)
         return [lambda x, rate: np.zeros_like(x)]
-    return [_gain_stage(_number(settings, "volume_db", 0.0))]
+    return [gain_stage(number(settings, "volume_db", 0.0))]
 
 
-def _gain_stage(gain_db: float) -> Stage:
-    return _plugin_stage(pedalboard.Gain(gain_db=gain_db))
+def gain_stage(gain_db: float) -> Stage:
+    return plugin_stage(pedalboard.Gain(gain_db=gain_db))
 
 
-def _plugin_stage(plugin: pedalboard.Plugin) -> Stage:
+def plugin_stage(plugin: pedalboard.Plugin) -> Stage:
     return lambda x, rate: _processed(plugin, x, rate)
 
 
@@ -241,13 +242,13 @@ def _processed(plugin: pedalboard.Plugin, x: Planar, rate: int) -> Planar:
     return np.asarray(out, dtype=np.float32)
 
 
-def _run(chain: list[Stage], x: Planar, rate: int) -> Planar:
+def run_chain(chain: list[Stage], x: Planar, rate: int) -> Planar:
     for stage in chain:
         x = stage(x, rate)
     return np.asarray(x, dtype=np.float32)
 
 
-def _metered(x: Planar, rate: int) -> SegmentMeter:
+def metered(x: Planar, rate: int) -> SegmentMeter:
     """The K-weighted, channel-weighted mean square of each 100 ms segment (analyzers.loudness)."""
     meter = SegmentMeter(rate, x.shape[0])
     meter.add(scipy.signal.sosfilt(k_weighting_sos(rate), x, axis=1))
@@ -256,39 +257,39 @@ def _metered(x: Planar, rate: int) -> SegmentMeter:
 
 def integrated_loudness(x: Planar, rate: int) -> float | None:
     """Integrated loudness (LUFS, BS.1770-4 gated) of planar audio; None for silence."""
-    meter = _metered(x, rate)
+    meter = metered(x, rate)
     return integrated_lufs(meter.segments(), meter.tail())
 
 
-def _match_gain(x: Planar, reference: Planar, rate: int) -> float:
+def match_gain(x: Planar, reference: Planar, rate: int) -> float:
     """The linear gain that brings x to the integrated loudness of reference (1 if either is silent)."""
     ours, theirs = integrated_loudness(x, rate), integrated_loudness(reference, rate)
     if ours is None or theirs is None:
         return 1.0
-    return _linear(theirs - ours)
+    return linear(theirs - ours)
 
 
-def _within_peak_limit(renders: list[Planar]) -> list[Planar]:
+def within_peak_limit(renders: list[Planar]) -> list[Planar]:
     peak = max((float(np.max(np.abs(x))) for x in renders if x.size), default=0.0)
-    limit = _linear(PEAK_LIMIT_DBFS)
+    limit = linear(PEAK_LIMIT_DBFS)
     if peak <= limit:
         return renders
     scale = np.float32(limit / peak)
     return [x * scale for x in renders]
 
 
-def _linear(db: float) -> float:
+def linear(db: float) -> float:
     return float(10.0 ** (db / 20.0))
 
 
-def _number(settings: Mapping[str, Setting], term: str, default: float) -> float:
+def number(settings: Mapping[str, Setting], term: str, default: float) -> float:
     value = settings.get(term)
     if isinstance(value, int | float) and not isinstance(value, bool) and not math.isnan(value):
         return float(value)
     return default
 
 
-def _as_planar(samples: npt.ArrayLike) -> Planar:
+def as_planar(samples: npt.ArrayLike) -> Planar:
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[np.newaxis, :]
