@@ -269,7 +269,9 @@ class Prober:
                 "direction": self.target.direction,
                 "window": window.to_json(),
                 "probes": [{"value": _rounded(v), "answer": a} for v, a in self.answers],
-                "prior": None if self.prior is None else {"low": self.prior.low, "high": self.prior.high, "n": self.prior.n},
+                "prior": None
+                if self.prior is None
+                else {"low": self.prior.low, "high": self.prior.high, "n": self.prior.n},
                 "excerpt": self.excerpt.to_json(),
             },
         )

@@ -22,7 +22,19 @@ from profiles.justify.processor import justify
 from tests.paths import REPO
 
 USER = "greg"
-PROBE_KEYS = {"probe", "session", "track", "parameter", "unit", "current", "before", "direction", "value", "audio", "excerpt"}
+PROBE_KEYS = {
+    "probe",
+    "session",
+    "track",
+    "parameter",
+    "unit",
+    "current",
+    "before",
+    "direction",
+    "value",
+    "audio",
+    "excerpt",
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +73,9 @@ def start(db: Path, tmp_path: Path, change: dict, *extra: str) -> subprocess.Pop
            "TAPEOP_CONFIG_DIR": str(tmp_path / "config"), "TAPEOP_LOG_DIR": str(tmp_path / "logs")}  # fmt: skip
     argv = [sys.executable, "-m", "daemon.cli", "probe", "--db", str(db), "--user", USER, "--session", change["session"],
             "--track", change["track"], "--parameter", change["parameter"], "--json", *extra]  # fmt: skip
-    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def listener(line: dict) -> str:
@@ -99,7 +113,11 @@ def test_probe_json_follows_the_contract_and_records_the_window(db: Path, tmp_pa
     assert 1 <= len(probes) <= 12
     for number, line in enumerate(probes, start=1):
         assert set(line) == PROBE_KEYS and line["probe"] == number
-        assert (line["session"], line["track"], line["parameter"]) == (change["session"], change["track"], change["parameter"])
+        assert (line["session"], line["track"], line["parameter"]) == (
+            change["session"],
+            change["track"],
+            change["parameter"],
+        )
         assert line["direction"] in (1, -1) and line["unit"] == "Hz"
         assert set(line["audio"]) == {"before", "after", "switch"}
         assert set(line["excerpt"]) >= {"start_s", "why"} and line["excerpt"]["why"]
@@ -152,4 +170,4 @@ def test_answers_that_are_not_answers_are_said_and_read_again(db: Path, tmp_path
     out, err = proc.communicate('{"answer": "louder"}\nfine\n2\n', timeout=120)
     assert proc.returncode == 0
     lines = [json.loads(line) for line in out.splitlines()]
-    assert lines[-1]["window"]["n"] == 2 and "'{\"answer\": \"louder\"}' is no answer" in err
+    assert lines[-1]["window"]["n"] == 2 and '\'{"answer": "louder"}\' is no answer' in err
