@@ -49,7 +49,7 @@ def parse_answer(line: str) -> str | None:
 def run(args: argparse.Namespace) -> int:
     from analyzers.render import play
     from daemon import config
-    from profiles.windows.probe import Prober, find_target, history_prior
+    from profiles.windows.probe import Prober, amount, find_target, history_prior
 
     if args.max < 1:
         print("error: --max must be at least 1", file=sys.stderr)
@@ -62,14 +62,15 @@ def run(args: argparse.Namespace) -> int:
         prober = Prober(store, target, folder, args.max, history_prior(store, target))
         if not args.json:
             print(
-                f"{target.track}: {target.parameter} at {target.current:g} {target.unit} "
-                f"(moved from {target.before:g}); excerpt {prober.excerpt.start_s:.1f} s: {prober.excerpt.why}"
+                f"{target.track}: {target.parameter} at {amount(target.current, target.unit)} "
+                f"(moved from {amount(target.before, target.unit)}); excerpt at {prober.excerpt.start_s:.1f} s: "
+                f"{prober.excerpt.why}"
             )
         while (probe := prober.next()) is not None:
             if args.json:
                 print(json.dumps(probe.line(target, prober.excerpt)), flush=True)
             else:
-                print(f"probe {probe.number}: {probe.value:g} {target.unit}  (switch: {probe.files['switch']})")
+                print(f"probe {probe.number}: {amount(probe.value, target.unit)}  (switch: {probe.files['switch']})")
                 why_not = play(Path(probe.files["switch"]))
                 if why_not:
                     print(f"  {why_not}")
@@ -85,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"window": window.to_json()}), flush=True)
     else:
         partial = " (partial)" if window.partial else ""
-        print(f"window{partial}: {window.low:g} .. {window.high:g} {window.unit} from {window.n} answers")
+        print(
+            f"window{partial}: {amount(window.low, window.unit)} .. {amount(window.high, window.unit)} from {window.n} answers"
+        )
     return 0
 
 

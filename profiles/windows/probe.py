@@ -279,6 +279,11 @@ class Prober:
         return window
 
 
+def amount(value: float, unit: str) -> str:
+    """A setting as an engineer reads it: three significant figures and its unit ("4:1", "907 Hz")."""
+    return f"{value:.3g}{unit}" if unit == ":1" else f"{value:.3g} {unit}".rstrip()
+
+
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None

@@ -5,6 +5,7 @@ and the log, whose rows of today's questions carry today's time, is shown filter
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
@@ -54,3 +55,16 @@ def test_the_sessions_screen(snap_compare: Any, store_url: str) -> None:
 
 def test_the_profile_screen(snap_compare: Any, store_url: str) -> None:
     assert snap_compare(app_on(store_url), terminal_size=SIZE, run_before=keys("t", "f4"))
+
+
+def test_the_probe_screen(snap_compare: Any, store_url: str) -> None:
+    # A fixed folder for the renders (their path is on the screen); the player stands in for the sound card.
+    app = TapeopApp(
+        store_url,
+        USER,
+        5,
+        poll_seconds=3600,
+        player=lambda path: None,
+        probes_folder=Path("/tmp/tapeop-snapshot-probes"),
+    )
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("w", "2"))

@@ -17,6 +17,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from profiles.windows.probe import amount
+
 if TYPE_CHECKING:
     from profiles.questions.build import Question
     from profiles.windows.adaptive import Window
@@ -136,22 +138,25 @@ class ProbeScreen(Screen["Window | None"]):
         target = prober.target
         text = Text()
         text.append(f"{target.track}: {target.parameter}", style="bold")
-        text.append(f" now {target.current:g} {target.unit} (moved from {target.before:g})\n")
+        text.append(f" now {amount(target.current, target.unit)} (moved from {amount(target.before, target.unit)})\n")
         text.append(f"excerpt at {prober.excerpt.start_s:.1f} s: {prober.excerpt.why}\n\n", style="dim")
         for line in self.said:
             text.append(f"  {line}\n")
         estimate = prober.window()
         if self.finished:
             text.append(
-                f"\nwindow: {estimate.low:g} .. {estimate.high:g} {estimate.unit} from {estimate.n} answers "
+                f"\nwindow: {amount(estimate.low, estimate.unit)} .. {amount(estimate.high, estimate.unit)} from {estimate.n} answers "
                 "(recorded; escape goes back)\n",
                 style="bold green",
             )
         elif self.probe is not None:
             text.append(f"\nprobe {self.probe.number}: ", style="bold")
-            text.append(f"{self.probe.value:g} {target.unit}", style="bold yellow")
-            text.append(f"   (plays {target.current:g}, switching halfway to {self.probe.value:g})\n")
-            text.append(f"   window so far: {estimate.low:g} .. {estimate.high:g} {estimate.unit}\n", style="dim")
+            text.append(amount(self.probe.value, target.unit), style="bold yellow")
+            text.append(f"   (plays {amount(target.current, target.unit)}, switching halfway to the probe's)\n")
+            text.append(
+                f"   window so far: {amount(estimate.low, estimate.unit)} .. {amount(estimate.high, estimate.unit)}\n",
+                style="dim",
+            )
             text.append("   1 not enough   2 fine   3 too much   0 can't hear   space again\n")
             text.append(f"   files: {self.probe.files['switch']}\n", style="dim")
         self.query_one("#probe-body", Static).update(text)
@@ -161,7 +166,8 @@ class ProbeScreen(Screen["Window | None"]):
     def action_answer(self, answer: str) -> None:
         if self.busy or self.finished or self.probe is None:
             return
-        self.said.append(f"probe {self.probe.number}: {self.probe.value:g} -> {SAID[answer]}")
+        unit = self.prober.target.unit if self.prober is not None else ""
+        self.said.append(f"probe {self.probe.number}: {amount(self.probe.value, unit)} -> {SAID[answer]}")
         self.busy = True
         self.take(answer)
 
