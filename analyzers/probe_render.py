@@ -117,7 +117,9 @@ def choose_excerpt(
     frames = x.shape[1]
     seconds = min(max(seconds, MIN_EXCERPT_S), MAX_EXCERPT_S)
     if frames <= round(seconds * rate):
-        return Excerpt(0.0, frames / rate, f"the whole track: it lasts {frames / rate:.1f} s, no longer than an excerpt")
+        return Excerpt(
+            0.0, frames / rate, f"the whole track: it lasts {frames / rate:.1f} s, no longer than an excerpt"
+        )
     hop = max(1, round(SEGMENT_S * rate))
     count = round(seconds / SEGMENT_S)
     loudness = windows(metered(x, rate).segments(), count)
