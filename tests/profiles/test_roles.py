@@ -38,6 +38,39 @@ def test_role_of_realistic_names(role: str, name: str) -> None:
     assert role_of(name) == role
 
 
+# Track names as German, French, Italian, Spanish and Portuguese sessions spell them.
+FOREIGN = {
+    "kick": ["Bassdrum", "Grosse caisse", "Cassa", "Bombo", "Grosse Caisse 2"],
+    "snare": ["Caisse claire", "Rullante", "Redoblante", "Caja"],
+    "hihat": ["Charleston"],
+    "overheads": ["Becken", "Platillos", "Piatti"],
+    "percussion": ["Schlagzeug", "Batería", "Batterie", "Pandeiro", "Schellenkranz"],
+    "bass": ["Basso", "Bajo", "Basse", "Kontrabass", "Bassgitarre"],
+    "guitar": ["Gitarre", "Git 1", "E-Gitarre", "Chitarra", "Guitarra", "Guitare", "Violão"],
+    "piano": ["Klavier", "Pianoforte"],
+    "keys": ["Orgel", "Teclado", "Tastiera", "Orgue"],
+    "synth": ["Fläche", "Synthesizer", "Sintetizador"],
+    "strings": ["Streicher", "Geigen", "Archi", "Cuerdas", "Cordes"],
+    "brass": ["Bläser", "Trompete", "Posaunen", "Fiati", "Trompeta", "Cuivres"],
+    "vocal": ["Gesang", "Leadgesang", "Hauptstimme", "Voce", "Voz", "Voix", "Chant", "Sänger"],
+    "backing-vocal": ["Chor", "Coros", "Chœurs", "Cori", "Begleitgesang"],
+    "dialogue": ["Sprecher", "Sprecherin", "Voix off", "Locutor", "Moderation", "Voice Over"],
+    "room": ["Raum", "Ambiente", "Salle"],
+    "fx": ["Hall", "Eco", "Riverbero", "Effekte"],
+    "bus": ["Gruppe 1", "Grupo Baterías", "Gruppo Voci"],
+    "master": ["Summe", "Stereosumme"],
+}
+
+
+@pytest.mark.parametrize(("role", "name"), [(role, name) for role, names in FOREIGN.items() for name in names])
+def test_role_of_names_in_other_languages(role: str, name: str) -> None:
+    assert role_of(name) == role
+
+
+def test_accents_are_folded() -> None:
+    assert words("Bläser Groß Chœurs Batería") == "blaser gross choeurs bateria"
+
+
 def test_the_daw_role_decides_for_folders_returns_and_the_master() -> None:
     assert role_of("Drums", "group") == "bus"
     assert role_of("Vocals", "group") == "bus"
