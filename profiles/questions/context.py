@@ -29,10 +29,9 @@ from daemon.audio.session import audio_source
 from daemon.log.store import Store
 from daemon.sessions.model import Session
 from profiles.justify.audio import TrackAudio, audio_folder
-from profiles.justify.rules.masking import MIN_BOTH_PLAYING, eq_chain
+from profiles.justify.rules.masking import MIN_BOTH_PLAYING, NOT_MIXED, eq_chain, pan_of
 from profiles.questions.build import Question
 
-NOT_MIXED = ("group", "return", "master")  # buses: they play what other tracks play
 PARTNERS = 3  # masking partners shown, the strongest first
 PLOT_LOW_HZ, PLOT_HIGH_HZ, PLOT_POINTS_PER_OCTAVE = 20.0, 20000.0, 6
 FLOOR_DB = -150.0  # under the peak: far below what is drawn (the plot shows 60 dB)
@@ -153,20 +152,20 @@ class ContextReader:
                 else "its audio files cannot be read"
             )
             return TrackContext(question.track, missing=f"no audio numbers for {question.track}: {why}")
-        fader = _fader(before, after, question.track)
-        context = TrackContext(
+        partners, why_none = self._partners(audio, after, question.track, cancelled)
+        audio.flush()
+        return TrackContext(
             question.track,
             loudness_lufs=analysis.integrated_lufs,
             true_peak_dbtp=analysis.true_peak_dbtp,
-            fader_db=fader,
+            fader_db=_fader(before, after, question.track),
             lowest=analysis.lowest,
             spectrum=_spectrum(
                 analysis.freqs_hz, analysis.power, analysis.sample_rate_hz, before, after, question.track
             ),
+            partners=partners,
+            partners_missing=why_none,
         )
-        partners, why_none = self._partners(audio, after, question.track, cancelled)
-        audio.flush()
-        return TrackContext(**{**context.__dict__, "partners": partners, "partners_missing": why_none})
 
     def _measurer(self, source: tuple[Path, str | None]) -> TrackAudio:
         if source not in self._measurers:
@@ -193,9 +192,11 @@ class ContextReader:
                 others.append((other.name, frames.with_eq(eq_chain(session, other.name))))
         if not others:
             return (), "no other track plays audio"
-        my_pan = _pan(session, track)
+        my_pan = pan_of(session, track)
         pairs = [(theirs, mine) for _, theirs in others] + [(mine, theirs) for _, theirs in others]
-        pans = [(_pan(session, name), my_pan) for name, _ in others] + [(my_pan, _pan(session, n)) for n, _ in others]
+        pans = [(pan_of(session, name), my_pan) for name, _ in others] + [
+            (my_pan, pan_of(session, n)) for n, _ in others
+        ]
         found = masking_many(pairs, pans)
         n = len(others)
         partners = [
@@ -222,13 +223,6 @@ def _fader(before: Session | None, after: Session, track: str) -> tuple[float | 
     except KeyError:
         return None
     return None if old == new else (old, new)
-
-
-def _pan(session: Session, track: str) -> float:
-    try:
-        return session.track(track).channel.pan or 0.0
-    except KeyError:
-        return 0.0
 
 
 def _spectrum(

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from profiles.windows.probe import Probe, Prober
     from tui.app import TapeopApp
 
-KEYS = {"1": "not-enough", "2": "fine", "3": "too-much", "0": "cant-hear"}
 SAID = {"not-enough": "not enough", "fine": "fine", "too-much": "too much", "cant-hear": "can't hear"}
 
 

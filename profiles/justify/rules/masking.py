@@ -53,7 +53,7 @@ MIN_BOTH_PLAYING = 0.1
 AFFECTED_DB = 1.0
 MIN_EQ_REDUCTION = 0.15
 MIN_TARGET_SHARE = 10.0 ** (-30.0 / 10.0)
-_NOT_MIXED = ("group", "return", "master")
+NOT_MIXED = ("group", "return", "master")
 
 
 def judge(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
@@ -87,7 +87,7 @@ def _pan(change: LoggedEvent, save: SaveChanges) -> Verdict | None:
     kept = [min(1.0, new / old) if old > 0 else 1.0 for old, new in zip(pan_gains(before), pan_gains(after))]
     weighed = []
     for other, theirs in _others(save, track):
-        pan = _pan_of(save.after, other)
+        pan = pan_of(save.after, other)
         covering = _pair(save, (other, theirs), (track, mine))  # it covering this track
         covered = _pair(save, (track, mine), (other, theirs))  # this track covering it
         if covering.both_playing < MIN_BOTH_PLAYING:
@@ -200,14 +200,14 @@ def _room(save: SaveChanges, track: str) -> _Room | None:
         return None
     where = np.flatnonzero(lowered)
     low_hz, high_hz = float(BARK_EDGES_HZ[where[0]]), float(BARK_EDGES_HZ[where[-1] + 1])
-    my_pan = _pan_of(save.after, track)
+    my_pan = pan_of(save.after, track)
     # Every other track in both directions, weighed in batches over the lowered bands: first with
     # this track's EQ as the save before left it; then, with its EQ as this save left it, only the
     # pairs whose index there is at least MIN_EQ_REDUCTION (a cut can lower an index by at most
     # all of it).
     candidates, pairs, pans = [], [], []
     for other, theirs in _others(save, track):
-        pan = _pan_of(save.after, other)
+        pan = pan_of(save.after, other)
         for masker, target, old_pair, new_pair, weights, mp_tp in (
             (track, other, (before, theirs), (after, theirs), theirs.critical_totals, (my_pan, pan)),
             (other, track, (theirs, before), (theirs, after), before.critical_totals, (pan, my_pan)),
@@ -279,14 +279,14 @@ def _others(save: SaveChanges, track: str) -> list[tuple[str, BandFrames]]:
     """The other tracks that play (not buses), with their band energies through their own EQ."""
     found = []
     for other in save.after.all_tracks():
-        if other.name != track and other.role not in _NOT_MIXED:
+        if other.name != track and other.role not in NOT_MIXED:
             frames = equalized(save, other.name)
             if frames is not None:
                 found.append((other.name, frames))
     return found
 
 
-def _pan_of(session: Session, track: str) -> float:
+def pan_of(session: Session, track: str) -> float:
     try:
         return session.track(track).channel.pan or 0.0
     except KeyError:
