@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo.simulator import simulate_archive
-from daemon.ingest.bulk import ingest
 from daemon.log.store import Store, sqlite_url
-from profiles.justify.processor import justify
+from tests.archives import judged_archive
 
 EPOCH = datetime(2024, 5, 1, 10, 0)
 USER = "sim"
@@ -24,10 +22,7 @@ USER = "sim"
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("tui-demo")
-    simulate_archive(tmp / "archive", songs=2, saves=4, seed=5, seconds=6)
-    store = Store.open(sqlite_url(tmp / "demo.db"))
-    ingest([tmp / "archive"], store, USER, jobs=1)
-    justify(store, extract_to=tmp / "audio")
+    store, _ = judged_archive(tmp, tmp / "demo.db", USER, songs=2, saves=4)
     store.close()
     db = sqlite3.connect(tmp / "demo.db")
     with db:

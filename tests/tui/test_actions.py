@@ -8,22 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from daemon.demo.simulator import simulate_archive
 from daemon.formats import read_session
-from daemon.ingest.bulk import ingest
-from daemon.log.store import Store, sqlite_url
-from profiles.justify.processor import justify
 from profiles.questions.ask import open_questions
+from tests.archives import judged_archive
 from tui.actions import open_in_daw, save_file
 
 
 def test_open_in_daw_writes_a_highlighted_copy_and_hands_it_to_the_opener(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    simulate_archive(tmp_path / "archive", songs=1, saves=3, seed=5, seconds=6)
-    store = Store.open(sqlite_url(tmp_path / "q.db"))
-    ingest([tmp_path / "archive"], store, "greg", jobs=1)
-    justify(store, extract_to=tmp_path / "audio")
+    store, _ = judged_archive(tmp_path, tmp_path / "q.db", "greg", songs=1, saves=3)
     question = open_questions(store)[0]
     original = Path(save_file(store, question) or "")
     digest = hashlib.sha256(original.read_bytes()).hexdigest()
@@ -57,10 +51,7 @@ def test_hearing_a_question_renders_the_track_before_and_after(tmp_path: Path) -
 
     from tui.actions import hear
 
-    simulate_archive(tmp_path / "archive", songs=1, saves=4, seed=5, seconds=6)
-    store = Store.open(sqlite_url(tmp_path / "h.db"))
-    ingest([tmp_path / "archive"], store, "greg", jobs=1)
-    justify(store, extract_to=tmp_path / "audio")
+    store, _ = judged_archive(tmp_path, tmp_path / "h.db", "greg", songs=1, saves=4)
     eq = next(q for q in open_questions(store) if q.device == "EQ")
     said = hear(store, eq, tmp_path / "renders")
     before, after = (tmp_path / "renders" / f"q{eq.id}.{side}.wav" for side in ("before", "after"))

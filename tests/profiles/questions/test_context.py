@@ -13,13 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from daemon.demo.simulator import SimulatedSave, simulate_archive
-from daemon.ingest.bulk import ingest
+from daemon.demo.simulator import SimulatedSave
 from daemon.log.store import Store, sqlite_url
-from profiles.justify.processor import justify
 from profiles.questions.ask import open_questions
 from profiles.questions.build import Question
 from profiles.questions.context import FLOOR_DB, PARTNERS, ContextReader, TrackContext
+from tests.archives import judged_archive
 
 USER = "sim"
 
@@ -35,10 +34,7 @@ class Archive:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Archive:
     tmp = tmp_path_factory.mktemp("context")
-    saves = simulate_archive(tmp / "archive", songs=1, saves=4, seed=5, seconds=6)
-    store = Store.open(sqlite_url(tmp / "log.db"))
-    ingest([tmp / "archive"], store, USER, jobs=1)
-    justify(store, extract_to=tmp / "audio")
+    store, saves = judged_archive(tmp, tmp / "log.db", USER, songs=1, saves=4)
     store.close()
     return Archive(tmp / "archive", tmp / "log.db", tmp / "audio", saves)
 

@@ -15,6 +15,7 @@ from daemon.log.store import Store, sqlite_url
 from profiles.justify.processor import justify
 from profiles.questions.ask import QuestionError, answer, down_time, load, mark_asked, open_questions, rules
 from profiles.questions.build import track_kind
+from tests.archives import judged_archive
 
 
 def _partition(store: Store) -> None:
@@ -30,11 +31,7 @@ def _partition(store: Store) -> None:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list]:
     tmp = tmp_path_factory.mktemp("demo")
-    archive = simulate_archive(tmp / "archive", songs=2, saves=4, seed=5, seconds=6)
-    store = Store.open(sqlite_url(tmp / "q.db"))
-    ingest([tmp / "archive"], store, "sim", jobs=1)
-    justify(store, extract_to=tmp / "audio")
-    return store, archive
+    return judged_archive(tmp, tmp / "q.db", "sim", songs=2, saves=4)
 
 
 def test_on_the_demo_archive_each_unexplained_change_is_asked_once_or_left_out(demo: tuple[Store, list]) -> None:

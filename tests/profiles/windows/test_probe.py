@@ -15,10 +15,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from daemon.demo.simulator import simulate_archive
-from daemon.ingest.bulk import ingest
 from daemon.log.store import Store, sqlite_url
-from profiles.justify.processor import justify
+from tests.archives import judged_archive
 from tests.paths import REPO
 
 USER = "greg"
@@ -40,10 +38,7 @@ PROBE_KEYS = {
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("probe")
-    simulate_archive(tmp / "archive", songs=1, saves=4, seed=5, seconds=6)
-    store = Store.open(sqlite_url(tmp / "log.db"))
-    ingest([tmp / "archive"], store, USER, jobs=1)
-    justify(store, extract_to=tmp / "audio")
+    store, _ = judged_archive(tmp, tmp / "log.db", USER, songs=1, saves=4)
     store.close()
     return tmp / "log.db"
 
