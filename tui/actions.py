@@ -24,9 +24,8 @@ from profiles.questions.build import Question
 def save_file(store: Store, question: Question) -> str | None:
     """The file of the save a question is about, as the log recorded it (`a.zip!Song/Song.als`
     for a save read from inside an archive)."""
-    for event in store.events(session=question.session, types=("session-saved",), version=question.version):
-        return str(event.payload["file"])
-    return None
+    saved = store.saved(question.session, question.version)
+    return None if saved is None else str(saved.payload["file"])
 
 
 def change_time(changes: list[LoggedEvent]) -> float | None:

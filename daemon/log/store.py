@@ -413,6 +413,10 @@ class Store:
         finally:
             connection.close()
 
+    def saved(self, session: str, version: int | None) -> LoggedEvent | None:
+        """The `session-saved` event of one save (its file, as the log recorded it), or None."""
+        return next(iter(self.events(session=session, types=("session-saved",), version=version)), None)
+
     def events(
         self,
         session: str | None = None,

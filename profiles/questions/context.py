@@ -130,10 +130,7 @@ class ContextReader:
             return TrackContext(None, missing="no track: the change is the session's own")
         after = self.store.session_at(question.session, question.version)
         before = self.store.session_at(question.session, question.version - 1)
-        saved = next(
-            iter(self.store.events(session=question.session, types=("session-saved",), version=question.version)),
-            None,
-        )
+        saved = self.store.saved(question.session, question.version)
         source = audio_source(str(saved.payload.get("file", ""))) if saved is not None else None
         if after is None or saved is None:
             return TrackContext(question.track, missing=f"save v{question.version} is not in the log")
