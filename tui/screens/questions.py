@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from daemon.log.store import Store
     from profiles.questions.build import Question
     from profiles.questions.context import TrackContext
+    from profiles.windows.adaptive import Window
     from tui.app import Hook, TapeopApp
 
 PLOT_TICKS_HZ = (50, 100, 200, 500, 1000, 2000, 5000, 10000)
@@ -306,6 +307,7 @@ class QuestionsScreen(Screen[None]):
 
     def action_probe(self) -> None:
         """Probe the window of acceptability of the question's setting (tui.screens.probe)."""
+        from profiles.windows.probe import amount
         from tui.screens.probe import ProbeScreen, probed_parameter
 
         asked = self.current
@@ -316,9 +318,11 @@ class QuestionsScreen(Screen[None]):
             self.notify("No setting with a number here to probe a window for.", severity="warning")
             return
 
-        def probed(window: object) -> None:
+        def probed(window: Window | None) -> None:
             if window is not None:
-                self.notify(f"window recorded: {window}")
+                partial = ", partial" if window.partial else ""
+                span = f"{amount(window.low, window.unit)} .. {amount(window.high, window.unit)}"
+                self.notify(f"window recorded: {span} ({window.n} answers{partial})")
 
         self.app.push_screen(ProbeScreen(asked.question, parameter), probed)
 
